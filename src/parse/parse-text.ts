@@ -1,0 +1,84 @@
+import YAML, { LineCounter } from 'yaml';
+import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { fail, ok, type Result } from '../result.js';
+import { locationAt, type Document } from './document.js';
+
+/** More aliases than this in one file is treated as an alias bomb ("billion laughs"). */
+export const MAX_ALIASES = 100;
+
+/** Parses one pipeline file's text. Pure: no I/O. */
+export function parseText(file: string, path: string, text: string): Result<Document, Diagnostic[]> {
+  const lines = new LineCounter();
+  const yaml = parseYaml(text, lines);
+  const at = (offset: number) => locationAt({ file, lines }, offset);
+  if (yaml instanceof RangeError) {
+    return fail([error('DAG008', 'the YAML is nested too deeply to read', at(0), 'flatten the structure')]);
+  }
+  const syntax = yaml.errors.map((e) => yamlDiagnostic(e, text, at(e.pos[0])));
+  if (syntax.length > 0) return fail(syntax);
+
+  const value = toPlainData(yaml);
+  if (value instanceof Error) {
+    const alias = firstAliasOffset(yaml);
+    return fail([
+      error(
+        'DAG003',
+        `too many YAML aliases (more than ${MAX_ALIASES} expanded): this looks like an alias bomb`,
+        at(alias),
+        'write the values out, or use fewer nested anchors',
+      ),
+    ]);
+  }
+  if (value === null || value === undefined) {
+    return fail([error('DAG005', 'the file is empty; a pipeline is a mapping with `version` and `tasks`', at(0))]);
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    const start = yaml.contents?.range?.[0] ?? 0;
+    return fail([
+      error('DAG005', `a pipeline must be a mapping (with \`version\` and \`tasks\`), not ${describe(value)}`, at(start)),
+    ]);
+  }
+  return ok({ file, path, text, yaml, lines, value: value as Record<string, unknown> });
+}
+
+function parseYaml(text: string, lineCounter: LineCounter): YAML.Document.Parsed | RangeError {
+  try {
+    return YAML.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  } catch (e) {
+    if (e instanceof RangeError) return e; // call stack exhausted by pathological nesting
+    throw e;
+  }
+}
+
+function toPlainData(yaml: YAML.Document.Parsed): unknown {
+  try {
+    return yaml.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (e) {
+    if (e instanceof ReferenceError || e instanceof RangeError) return e;
+    throw e;
+  }
+}
+
+function yamlDiagnostic(e: YAML.YAMLError, text: string, location: ReturnType<typeof locationAt>): Diagnostic {
+  if (e.code === 'DUPLICATE_KEY') {
+    const key = text.slice(e.pos[0], e.pos[1]);
+    return error('DAG002', `key \`${key}\` appears twice in the same mapping`, location, 'keep only one of them');
+  }
+  return error('DAG001', `YAML syntax error: ${e.message.split('\n')[0]}`, location);
+}
+
+function firstAliasOffset(yaml: YAML.Document.Parsed): number {
+  let offset = 0;
+  YAML.visit(yaml, {
+    Alias(_, node) {
+      offset = node.range?.[0] ?? 0;
+      return YAML.visit.BREAK;
+    },
+  });
+  return offset;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  return `a ${typeof value}`;
+}
