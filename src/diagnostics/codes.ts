@@ -45,6 +45,7 @@ export const CODES = {
   DAG072: 'expression cannot be evaluated',
   DAG073: 'too many tasks',
   DAG074: 'invalid matrix value',
+  DAG075: 'no matching matrix instance to need',
   // usage
   DAG090: 'bad usage',
   DAG091: 'path not found',

@@ -65,3 +65,45 @@ function child(
 function isNode(value: unknown): value is Node {
   return typeof value === 'object' && value !== null && 'range' in value;
 }
+
+/**
+ * The location of an offset inside a string value (e.g. a column inside `${{ }}`). Quoting and block scalars
+ * shift source offsets, so the offset is anchored on the nearest `${{` before it, which appears verbatim in
+ * both the value and the source.
+ */
+export function locateInString(doc: Document, path: readonly PathSegment[], offset: number): Location {
+  const whole = locate(doc, path);
+  const value = String(valueAt(doc.value, path) ?? '');
+  const raw = doc.text.slice(whole.start.offset, whole.end.offset);
+  const anchor = value.lastIndexOf('${{', offset);
+  const anchors = anchor < 0 ? 0 : countOccurrences(value.slice(0, anchor), '${{');
+  const rawAnchor = nthIndexOf(raw, '${{', anchors);
+  const start = anchor < 0 || rawAnchor < 0 ? plainOffset(raw, offset) : rawAnchor + (offset - anchor);
+  return locationAt(doc, whole.start.offset + Math.min(start, raw.length));
+}
+
+function plainOffset(raw: string, offset: number): number {
+  return /^['"]/.test(raw) ? offset + 1 : offset;
+}
+
+/** The plain value at a data path, or undefined. */
+export function valueAt(value: unknown, path: readonly PathSegment[]): unknown {
+  let node = value;
+  for (const segment of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[String(segment)];
+  }
+  return node;
+}
+
+function countOccurrences(text: string, needle: string): number {
+  let count = 0;
+  for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) count++;
+  return count;
+}
+
+function nthIndexOf(text: string, needle: string, n: number): number {
+  let i = text.indexOf(needle);
+  for (let k = 0; k < n && i >= 0; k++) i = text.indexOf(needle, i + needle.length);
+  return i;
+}

@@ -14,7 +14,7 @@ export function parseText(file: string, path: string, text: string): Result<Docu
   if (yaml instanceof RangeError) {
     return fail([error('DAG008', 'the YAML is nested too deeply to read', at(0), 'flatten the structure')]);
   }
-  const syntax = yaml.errors.map((e) => yamlDiagnostic(e, text, at(e.pos[0])));
+  const syntax = yaml.errors.map((e) => yamlDiagnostic(e, text, at(Math.min(e.pos[0], endOfContent(text)))));
   if (syntax.length > 0) return fail(syntax);
 
   const value = toPlainData(yaml);
@@ -61,10 +61,15 @@ function toPlainData(yaml: YAML.Document.Parsed): unknown {
 
 function yamlDiagnostic(e: YAML.YAMLError, text: string, location: ReturnType<typeof locationAt>): Diagnostic {
   if (e.code === 'DUPLICATE_KEY') {
-    const key = text.slice(e.pos[0], e.pos[1]);
+    const key = /^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0].trim() ?? '';
     return error('DAG002', `key \`${key}\` appears twice in the same mapping`, location, 'keep only one of them');
   }
   return error('DAG001', `YAML syntax error: ${e.message.split('\n')[0]}`, location);
+}
+
+/** Errors found at end of input (an unclosed bracket) read better on the last line that holds something. */
+function endOfContent(text: string): number {
+  return text.trimEnd().length;
 }
 
 function firstAliasOffset(yaml: YAML.Document.Parsed): number {

@@ -16,6 +16,12 @@ export interface RunMacros {
   id: string;
 }
 
+/** Every name under `run.` an expression may read (`attempt` is filled in when the task starts). */
+export const RUN_MACROS: ReadonlySet<string> = new Set([
+  'ds', 'ds_nodash', 'ts', 'ts_nodash', 'logical_date', 'data_interval_start', 'data_interval_end',
+  'prev_ds', 'next_ds', 'id', 'attempt',
+]);
+
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /**

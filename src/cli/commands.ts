@@ -1,0 +1,87 @@
+import type { Graph } from '../compile/graph.js';
+import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { fail, ok, type Result } from '../result.js';
+import { planGraph } from '../plan/plan.js';
+import { colorsFor } from '../report/colors.js';
+import { diagnosticsJson, formatAnnotation, formatDiagnostics, type Sources } from '../report/diagnostics.js';
+import { formatGraph } from '../report/graph-formats.js';
+import { formatPlanJson, formatPlanText } from '../report/plan-formats.js';
+import { COMMON_OPTIONS, oneOf, parseArguments, parseParams, type ParsedArguments } from './arguments.js';
+import { EXIT, type CliIo, type UsageProblem } from './io.js';
+import { loadGraphs, type Loaded } from './pipelines.js';
+
+type Command = (args: ParsedArguments, io: CliIo) => Promise<number | UsageProblem>;
+
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  async validate(args, io) {
+    const format = oneOf(args.values.format, ['text', 'json'] as const, 'text', 'format');
+    if (!format.ok) return format.error;
+    const loaded = await load(args, io);
+    if (!loaded.ok) return loaded.error;
+    const { diagnostics, graphs } = loaded.value;
+    if (format.value === 'json') {
+      io.stdout.write(diagnosticsJson(sortDiagnostics(diagnostics)));
+      return hasErrors(diagnostics) ? EXIT.invalid : EXIT.ok;
+    }
+    if (report(loaded.value, io)) return EXIT.invalid;
+    const tasks = graphs.reduce((n, g) => n + g.tasks.length, 0);
+    io.stdout.write(`${graphs.length} pipeline${graphs.length === 1 ? '' : 's'} valid (${tasks} tasks)\n`);
+    return EXIT.ok;
+  },
+
+  async graph(args, io) {
+    const format = oneOf(args.values.format, ['mermaid', 'dot', 'json'] as const, 'mermaid', 'format');
+    if (!format.ok) return format.error;
+    const loaded = await load(args, io);
+    if (!loaded.ok) return loaded.error;
+    if (report(loaded.value, io)) return EXIT.invalid;
+    const graph = onePipeline(loaded.value.graphs, args.values.pipeline);
+    if (!graph.ok) return graph.error;
+    io.stdout.write(formatGraph(graph.value, format.value));
+    return EXIT.ok;
+  },
+
+  async plan(args, io) {
+    const format = oneOf(args.values.format, ['text', 'json'] as const, 'text', 'format');
+    if (!format.ok) return format.error;
+    const loaded = await load(args, io);
+    if (!loaded.ok) return loaded.error;
+    if (report(loaded.value, io)) return EXIT.invalid;
+    const chosen = args.values.pipeline === undefined ? ok(loaded.value.graphs) : onePipeline(loaded.value.graphs, args.values.pipeline);
+    if (!chosen.ok) return chosen.error;
+    const plans = [chosen.value].flat().map(planGraph);
+    const colors = colorsFor(io.stdout, io.env);
+    io.stdout.write(format.value === 'json' ? formatPlanJson(plans) : plans.map((p) => formatPlanText(p, colors)).join('\n'));
+    return EXIT.ok;
+  },
+};
+
+async function load(args: ParsedArguments, io: CliIo): Promise<Result<Loaded, UsageProblem>> {
+  const params = parseParams(args.values.param as string[] | undefined);
+  if (!params.ok) return params;
+  return loadGraphs({ paths: args.paths, date: args.values.date as string | undefined, params: params.value }, io);
+}
+
+/** Prints the diagnostics (and annotations inside GitHub Actions); true when any is an error. */
+function report(loaded: { diagnostics: Diagnostic[]; sources: Sources }, io: CliIo): boolean {
+  const diagnostics = sortDiagnostics(loaded.diagnostics);
+  if (diagnostics.length === 0) return false;
+  io.stderr.write(formatDiagnostics(diagnostics, loaded.sources, colorsFor(io.stderr, io.env)));
+  if (io.env.GITHUB_ACTIONS === 'true') io.stdout.write(`${diagnostics.map(formatAnnotation).join('\n')}\n`);
+  return hasErrors(diagnostics);
+}
+
+function onePipeline(graphs: Graph[], name: unknown): Result<Graph, UsageProblem> {
+  const names = graphs.map((g) => g.pipeline).join(', ');
+  if (typeof name === 'string') {
+    const graph = graphs.find((g) => g.pipeline === name);
+    return graph ? ok(graph) : fail({ code: 'DAG094', message: `no pipeline named \`${name}\` (found: ${names})` });
+  }
+  const [only, ...others] = graphs;
+  if (only === undefined || others.length > 0) {
+    return fail({ code: 'DAG094', message: `this command works on one pipeline; found ${graphs.length} (${names}): pass one file or --pipeline NAME` });
+  }
+  return ok(only);
+}
+
+export const OPTIONS = COMMON_OPTIONS;

@@ -1,0 +1,50 @@
+export const HELP: Readonly<Record<string, string>> = {
+  main: `dagline — ML and data pipelines as YAML in your repository
+
+Usage: dagline <command> [options] [paths…]
+
+Commands:
+  validate   check pipelines against the schema and the rules; nothing is run
+  graph      print the compiled task graph (mermaid, dot or json)
+  plan       show what a run would do, layer by layer, and why
+  help       show help for a command
+
+Paths are pipeline files or folders (every *.yml / *.yaml below them).
+Without paths: ${'dagline.yml, pipelines/ or .github/pipelines/'}.
+
+Exit codes: 0 ok, 1 invalid pipeline, 2 bad usage, 70 internal error.
+Run \`dagline <command> --help\` for a command's options.
+`,
+  validate: `Usage: dagline validate [paths…] [--format text|json] [--date D] [--param k=v…]
+
+Checks every pipeline: YAML, the JSON Schema, needs, cycles, matrices, expressions, cron, paths.
+Runs nothing from the pipeline, so it is safe on untrusted pull requests.
+
+Options:
+  --format text|json   diagnostics as text (default) or JSON on stdout
+  --date D             logical date for the trial compile (default: today, UTC)
+  -p, --param k=v      override a param (the value is read as YAML); repeatable
+
+In GitHub Actions (GITHUB_ACTIONS=true) every problem is also an ::error annotation.
+`,
+  graph: `Usage: dagline graph [path] [--format mermaid|dot|json] [--date D] [--param k=v…] [--pipeline NAME]
+
+Prints the compiled graph of one pipeline: concrete tasks (matrices expanded) and their needs.
+
+Options:
+  --format mermaid|dot|json   output format (default: mermaid)
+  --date D                    logical date (YYYY-MM-DD or ISO timestamp; default: today, UTC)
+  -p, --param k=v             override a param; repeatable
+  --pipeline NAME             choose one pipeline when the paths hold several
+`,
+  plan: `Usage: dagline plan [paths…] [--format text|json] [--date D] [--param k=v…] [--pipeline NAME]
+
+Shows, layer by layer, which tasks a run would start and why. Runs nothing.
+
+Options:
+  --format text|json   output format (default: text)
+  --date D             logical date (default: today, UTC)
+  -p, --param k=v      override a param; repeatable
+  --pipeline NAME      plan only this pipeline
+`,
+};

@@ -1,0 +1,58 @@
+import type { Value } from '../expression/ast.js';
+import type { RunMacros } from '../schedule/logical-date.js';
+
+/**
+ * A piece of compiled text: literal text, or an expression that can only be evaluated when the task starts
+ * (it reads `needs.*` or `run.attempt`). Keeping the two apart means a value substituted at compile time can
+ * never be mistaken for an expression later.
+ */
+export type Part = string | { expr: string };
+
+export type Command =
+  | { kind: 'run'; shell: string; script: Part[] }
+  | { kind: 'args'; args: Part[][] };
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  attempts: number;
+  delayMs: number;
+  backoff: 'fixed' | 'exponential';
+  maxDelayMs: number;
+  jitter: boolean;
+  /** Exit codes (and 'timeout') that count as transient; empty means every failure is retried. */
+  on: (number | 'timeout')[];
+}
+
+/** One concrete task of a compiled pipeline. */
+export interface Task {
+  /** `name` or `name[axis=value,…]`. */
+  id: string;
+  name: string;
+  matrix: Record<string, Value>;
+  needs: string[];
+  command: Command;
+  env: Record<string, Part[]>;
+  /** Relative to the pipeline's folder. */
+  workingDirectory: string;
+  inputs: string[];
+  outputs: string[];
+  timeoutMs: number | null;
+  retries: RetryPolicy;
+  /** A condition evaluated when the task is ready, or null for "run when everything it needs succeeded". */
+  if: string | null;
+  cache: boolean;
+}
+
+/** A pipeline compiled for one logical date: concrete tasks in a stable topological order. */
+export interface Graph {
+  pipeline: string;
+  file: string;
+  /** The pipeline file's folder, relative to the repository root ('' when it is the root). */
+  dir: string;
+  params: Record<string, Value>;
+  run: RunMacros;
+  tasks: Task[];
+}
+
+export const renderParts = (parts: readonly Part[]): string =>
+  parts.map((p) => (typeof p === 'string' ? p : `\${{ ${p.expr} }}`)).join('');
