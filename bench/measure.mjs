@@ -1,0 +1,43 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const PEAK = new URL('./peak-memory.mjs', import.meta.url).pathname;
+
+/** Median wall time (ms) and the largest peak RSS (MiB) of a node script over `runs` real processes. */
+export function measureNode(args, { cwd, runs = 5, env = {} } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'dagline-bench-'));
+  const rssFile = join(dir, 'rss');
+  const times = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const start = process.hrtime.bigint();
+      const result = spawnSync(process.execPath, ['--import', PEAK, ...args], {
+        cwd,
+        env: { ...process.env, ...env, DAGLINE_BENCH_RSS_FILE: rssFile },
+        encoding: 'utf8',
+        maxBuffer: 256 * 1024 * 1024,
+      });
+      times.push(Number(process.hrtime.bigint() - start) / 1e6);
+      if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+    }
+    const peaks = readFileSync(rssFile, 'utf8').trim().split('\n').map(Number);
+    return { ms: median(times), peakMiB: Math.max(...peaks) / 1024 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export function table(rows) {
+  const header = Object.keys(rows[0]);
+  const cells = [header, ...rows.map((r) => header.map((h) => String(r[h])))];
+  const widths = header.map((_, i) => Math.max(...cells.map((c) => c[i].length)));
+  return cells.map((c) => `| ${c.map((v, i) => v.padEnd(widths[i])).join(' | ')} |`).join('\n').replace(/\n/, `\n| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |\n`);
+}
