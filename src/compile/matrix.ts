@@ -13,7 +13,7 @@ export interface Combination {
 }
 
 export interface MatrixProblem {
-  code: 'DAG044' | 'DAG070' | 'DAG071' | 'DAG072' | 'DAG073';
+  code: 'DAG044' | 'DAG070' | 'DAG071' | 'DAG072' | 'DAG073' | 'DAG074';
   message: string;
   /** The path below `matrix` the problem is at, and the offset in that string value when known. */
   path: (string | number)[];
@@ -69,7 +69,12 @@ function axisValues(axis: string, spec: unknown, sources: MatrixSources): Result
   }
   if (values.length === 0) return problem('DAG044', `matrix axis \`${axis}\` has no values, so the task would never run`);
   const resolved = resolveValues(values, sources.contexts);
-  return resolved.ok ? ok(resolved.value) : problem('DAG072', resolved.error);
+  if (!resolved.ok) return problem('DAG072', resolved.error);
+  const invalid = resolved.value.findIndex((v) => v === null || typeof v === 'object');
+  if (invalid >= 0) {
+    return problem('DAG074', `matrix axis \`${axis}\`: value ${invalid + 1} is ${describe(resolved.value[invalid])}; values name task instances, so use strings, numbers or booleans`);
+  }
+  return ok(resolved.value);
 }
 
 function resolveValues(values: unknown[], contexts: Contexts): Result<Value[], string> {
@@ -121,6 +126,7 @@ const isFileAxis = (spec: unknown): spec is { from: string } =>
 
 function describe(value: unknown): string {
   if (value === null || value === undefined) return 'empty';
+  if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return `a ${typeof value} (${JSON.stringify(value)})`;
 }
