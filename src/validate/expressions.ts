@@ -137,7 +137,7 @@ function checkNeedsReference(
 }
 
 function checkCalls(expr: Expr, scope: Scope): NameProblem[] {
-  return calls(expr).flatMap(({ name, arity, start }) => {
+  return calls(expr).flatMap(({ name, arity, start }): NameProblem[] => {
     const fn = FUNCTIONS[name];
     if (fn === undefined) {
       return [{ code: 'DAG051' as const, message: `unknown function \`${name}()\`${didYouMean(name, Object.keys(FUNCTIONS))}`, start }];
@@ -146,7 +146,7 @@ function checkCalls(expr: Expr, scope: Scope): NameProblem[] {
       return [{ code: 'DAG054' as const, message: `\`${name}()\` can only be used in \`if:\``, start }];
     }
     if (arity < fn.minArgs || arity > fn.maxArgs) {
-      const expected = fn.minArgs === fn.maxArgs ? `${fn.minArgs}` : `${fn.minArgs} to ${fn.maxArgs}`;
+      const expected = fn.minArgs === fn.maxArgs ? `${fn.minArgs}` : fn.maxArgs === Infinity ? `at least ${fn.minArgs}` : `${fn.minArgs} to ${fn.maxArgs}`;
       return [{ code: 'DAG051' as const, message: `\`${name}()\` takes ${expected} argument(s), not ${arity}`, start }];
     }
     return [];
