@@ -41,7 +41,7 @@ export function compile(doc: Document, options: CompileOptions): Result<Graph, D
   const run = runMacros(date.value, cron, options.runId);
   const params = { ...((spec.params ?? {}) as Record<string, Value>), ...options.params };
   const env = context.env(['env'], spec.env, { params, run });
-  const contexts: Contexts = { params, run: run as unknown as Value, env: flatten(env) };
+  const contexts: Contexts = { params, run, env: flatten(env) };
   const instances = context.instances(contexts);
   context.checkUniqueIds(instances);
   if (context.problems.length > 0) return fail(context.problems);

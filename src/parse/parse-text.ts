@@ -2,6 +2,7 @@ import YAML, { LineCounter } from 'yaml';
 import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { fail, ok, type Result } from '../result.js';
 import { locationAt, type Document } from './document.js';
+import { maskExpressions, unmaskValue } from './expression-mask.js';
 
 /** More aliases than this in one file is treated as an alias bomb ("billion laughs"). */
 export const MAX_ALIASES = 100;
@@ -9,16 +10,17 @@ export const MAX_ALIASES = 100;
 /** Parses one pipeline file's text. Pure: no I/O. */
 export function parseText(file: string, path: string, text: string): Result<Document, Diagnostic[]> {
   const lines = new LineCounter();
-  const yaml = parseYaml(text, lines);
+  const yaml = parseYaml(maskExpressions(text), lines);
   const at = (offset: number) => locationAt({ file, lines }, offset);
   if (yaml instanceof RangeError) {
     return fail([error('DAG008', 'the YAML is nested too deeply to read', at(0), 'flatten the structure')]);
   }
-  const syntax = yaml.errors.map((e) => yamlDiagnostic(e, text, at(Math.min(e.pos[0], endOfContent(text)))));
-  if (syntax.length > 0) return fail(syntax);
+  // Only the first syntax error: the parser's later ones are mostly echoes of it.
+  const [first] = yaml.errors;
+  if (first !== undefined) return fail([yamlDiagnostic(first, text, at(Math.min(first.pos[0], endOfContent(text))))]);
 
-  const value = toPlainData(yaml);
-  if (value instanceof Error) {
+  const data = toPlainData(yaml);
+  if (data instanceof Error) {
     const alias = firstAliasOffset(yaml);
     return fail([
       error(
@@ -29,6 +31,7 @@ export function parseText(file: string, path: string, text: string): Result<Docu
       ),
     ]);
   }
+  const value = unmaskValue(data);
   if (value === null || value === undefined) {
     return fail([error('DAG005', 'the file is empty; a pipeline is a mapping with `version` and `tasks`', at(0))]);
   }
@@ -64,7 +67,8 @@ function yamlDiagnostic(e: YAML.YAMLError, text: string, location: ReturnType<ty
     const key = /^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0].trim() ?? '';
     return error('DAG002', `key \`${key}\` appears twice in the same mapping`, location, 'keep only one of them');
   }
-  return error('DAG001', `YAML syntax error: ${e.message.split('\n')[0]}`, location);
+  const message = (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+  return error('DAG001', `YAML syntax error: ${unmaskValue(message) as string}`, location);
 }
 
 /** Errors found at end of input (an unclosed bracket) read better on the last line that holds something. */

@@ -2,8 +2,8 @@ import { DateTime } from 'luxon';
 import { fail, ok, type Result } from '../result.js';
 import { ticks, type Cron } from './cron.js';
 
-/** The run macros of one logical date, with Airflow's meanings. */
-export interface RunMacros {
+/** The run macros of one logical date, with Airflow's meanings. (A type, not an interface, so it is a `Value`.) */
+export type RunMacros = {
   ds: string;
   ds_nodash: string;
   ts: string;
@@ -14,7 +14,7 @@ export interface RunMacros {
   prev_ds: string;
   next_ds: string;
   id: string;
-}
+};
 
 /** Every name under `run.` an expression may read (`attempt` is filled in when the task starts). */
 export const RUN_MACROS: ReadonlySet<string> = new Set([

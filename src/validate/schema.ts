@@ -22,7 +22,8 @@ function schemaValidator(): ValidateFunction {
 export function checkSchema(doc: Document): Diagnostic[] {
   const validate = schemaValidator();
   if (validate(doc.value)) return [];
-  const errors = collapseAlternatives(validate.errors ?? []);
+  // ajv reports a bad property name twice: as the pattern failure (which names the key) and as propertyNames.
+  const errors = collapseAlternatives((validate.errors ?? []).filter((e) => e.keyword !== 'propertyNames'));
   const seen = new Set<string>();
   return errors.flatMap((e) => {
     const diagnostic = toDiagnostic(doc, e);
@@ -99,7 +100,6 @@ function toDiagnostic(doc: Document, e: ErrorObject): Diagnostic {
     case 'enum':
       return problem('DAG013', `${subject} must be one of ${(params.allowedValues as unknown[]).map((v) => `\`${String(v)}\``).join(', ')}, not \`${String(valueAt(doc.value, path))}\``);
     case 'pattern':
-    case 'propertyNames':
       return patternDiagnostic(doc, e, path, subject);
     default:
       return problem(rangeKeywords.has(e.keyword) ? 'DAG016' : 'DAG013', `${subject} ${e.message ?? 'is not valid'}`);
@@ -116,9 +116,9 @@ const PATTERNS: Readonly<Record<string, { code: Code; what: string; hint: string
 };
 
 function patternDiagnostic(doc: Document, e: ErrorObject, path: PathSegment[], subject: string): Diagnostic {
-  const def = /\$defs\/([^/]+)\/(?:[^/]*\/)*pattern$/.exec(e.schemaPath)?.[1] ?? '';
+  const def = /\$defs\/([^/]+)\/(?:[^/]*\/)*pattern$/.exec(e.schemaPath)?.[1] ?? (e.schemaPath.endsWith('/needs/pattern') ? 'taskName' : '');
   const kind = PATTERNS[def] ?? { code: 'DAG013' as Code, what: 'value', hint: `it must match ${String(e.params.pattern)}` };
-  const name = (e.params as { propertyName?: string }).propertyName;
+  const name = e.propertyName;
   if (name !== undefined) {
     return error(kind.code, `invalid ${kind.what} \`${name}\` in ${subject}`, locate(doc, [...path, name], 'key'), kind.hint);
   }

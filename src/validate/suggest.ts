@@ -5,6 +5,8 @@ export function didYouMean(written: string, known: Iterable<string>): string {
   const candidates = [...known];
   if (candidates.length === 0) return '';
   const best = closest(written, candidates);
-  const limit = Math.max(1, Math.floor(Math.max(written.length, best.length) / 3));
+  // A transposition ("trian") costs 2 in Levenshtein distance, so allow 2 edits for all but very short names.
+  const length = Math.max(written.length, best.length);
+  const limit = length <= 3 ? 1 : Math.max(2, Math.floor(length / 3));
   return distance(written, best) <= limit ? `; did you mean \`${best}\`?` : '';
 }

@@ -6,7 +6,7 @@ const messages = (text: string) => problems(text).map((d) => `${brief(d)} ${d.me
 describe('needs', () => {
   it('suggests the task that was probably meant', () => {
     expect(messages('version: 1\ntasks:\n  train: { run: x }\n  report: { needs: [trian], run: y }\n')).toEqual([
-      'DAG040 4:22 task `report` needs `trian`, which does not exist; did you mean `train`?',
+      'DAG040 4:21 task `report` needs `trian`, which does not exist; did you mean `train`?',
     ]);
   });
 
@@ -50,11 +50,11 @@ tasks:
     run: echo \${{ run.dss }} \${{ secrets.x }}
 `;
     expect(messages(text)).toEqual([
-      'DAG048 4:18 `run` of task `a` reads `matrix`, but there is no matrix here',
+      'DAG048 4:22 `run` of task `a` reads `matrix`, but there is no matrix here',
       'DAG048 7:19 the matrix has no axis `modle`; did you mean `model`?',
-      'DAG048 7:38 there is no param `model`; did you mean `models`?',
+      'DAG048 7:39 there is no param `model`; did you mean `models`?',
       'DAG049 9:19 reads the outputs of `a`, which this task does not need',
-      'DAG048 12:17 upstream outputs are only known when the task starts, not in `outputs` of task `d`',
+      'DAG048 12:20 upstream outputs are only known when the task starts, not in `outputs` of task `d`',
       'DAG048 13:19 there is no run macro `dss`; did you mean `ds`?',
       'DAG048 13:34 unknown name `secrets`',
     ]);
