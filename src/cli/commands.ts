@@ -1,4 +1,5 @@
 import type { Graph } from '../compile/graph.js';
+import type { Value } from '../expression/ast.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { fail, ok, type Result } from '../result.js';
 import { planGraph } from '../plan/plan.js';
@@ -6,14 +7,18 @@ import { colorsFor } from '../report/colors.js';
 import { diagnosticsJson, formatAnnotation, formatDiagnostics, type Sources } from '../report/diagnostics.js';
 import { formatGraph } from '../report/graph-formats.js';
 import { formatPlanJson, formatPlanText } from '../report/plan-formats.js';
-import { COMMON_OPTIONS, oneOf, parseArguments, parseParams, type ParsedArguments } from './arguments.js';
+import { COMMON_OPTIONS, oneOf, parseParams, type OptionSpec, type ParsedArguments } from './arguments.js';
 import { EXIT, type CliIo, type UsageProblem } from './io.js';
 import { loadGraphs, type Loaded } from './pipelines.js';
 
-type Command = (args: ParsedArguments, io: CliIo) => Promise<number | UsageProblem>;
+export interface Command {
+  options: OptionSpec;
+  run(args: ParsedArguments, io: CliIo): Promise<number | UsageProblem>;
+}
 
-export const COMMANDS: Readonly<Record<string, Command>> = {
-  async validate(args, io) {
+export const validateCommand: Command = {
+  options: COMMON_OPTIONS,
+  async run(args, io) {
     const format = oneOf(args.values.format, ['text', 'json'] as const, 'text', 'format');
     if (!format.ok) return format.error;
     const loaded = await load(args, io);
@@ -28,8 +33,11 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     io.stdout.write(`${graphs.length} pipeline${graphs.length === 1 ? '' : 's'} valid (${tasks} tasks)\n`);
     return EXIT.ok;
   },
+};
 
-  async graph(args, io) {
+export const graphCommand: Command = {
+  options: COMMON_OPTIONS,
+  async run(args, io) {
     const format = oneOf(args.values.format, ['mermaid', 'dot', 'json'] as const, 'mermaid', 'format');
     if (!format.ok) return format.error;
     const loaded = await load(args, io);
@@ -40,8 +48,11 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     io.stdout.write(formatGraph(graph.value, format.value));
     return EXIT.ok;
   },
+};
 
-  async plan(args, io) {
+export const planCommand: Command = {
+  options: COMMON_OPTIONS,
+  async run(args, io) {
     const format = oneOf(args.values.format, ['text', 'json'] as const, 'text', 'format');
     if (!format.ok) return format.error;
     const loaded = await load(args, io);
@@ -56,14 +67,14 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   },
 };
 
-async function load(args: ParsedArguments, io: CliIo): Promise<Result<Loaded, UsageProblem>> {
-  const params = parseParams(args.values.param as string[] | undefined);
-  if (!params.ok) return params;
-  return loadGraphs({ paths: args.paths, date: args.values.date as string | undefined, params: params.value }, io);
+export async function load(args: ParsedArguments, io: CliIo, params?: Record<string, Value>): Promise<Result<Loaded, UsageProblem>> {
+  const parsed = params === undefined ? parseParams(args.values.param as string[] | undefined) : ok(params);
+  if (!parsed.ok) return parsed;
+  return loadGraphs({ paths: args.paths, date: args.values.date as string | undefined, params: parsed.value }, io);
 }
 
 /** Prints the diagnostics (and annotations inside GitHub Actions); true when any is an error. */
-function report(loaded: { diagnostics: Diagnostic[]; sources: Sources }, io: CliIo): boolean {
+export function report(loaded: { diagnostics: Diagnostic[]; sources: Sources }, io: CliIo): boolean {
   const diagnostics = sortDiagnostics(loaded.diagnostics);
   if (diagnostics.length === 0) return false;
   io.stderr.write(formatDiagnostics(diagnostics, loaded.sources, colorsFor(io.stderr, io.env)));
@@ -71,7 +82,7 @@ function report(loaded: { diagnostics: Diagnostic[]; sources: Sources }, io: Cli
   return hasErrors(diagnostics);
 }
 
-function onePipeline(graphs: Graph[], name: unknown): Result<Graph, UsageProblem> {
+export function onePipeline(graphs: Graph[], name: unknown): Result<Graph, UsageProblem> {
   const names = graphs.map((g) => g.pipeline).join(', ');
   if (typeof name === 'string') {
     const graph = graphs.find((g) => g.pipeline === name);
@@ -83,5 +94,3 @@ function onePipeline(graphs: Graph[], name: unknown): Result<Graph, UsageProblem
   }
   return ok(only);
 }
-
-export const OPTIONS = COMMON_OPTIONS;

@@ -7,12 +7,15 @@ Commands:
   validate   check pipelines against the schema and the rules; nothing is run
   graph      print the compiled task graph (mermaid, dot or json)
   plan       show what a run would do, layer by layer, and why
+  run        run a pipeline's tasks for a logical date
+  runs       list recorded runs
   help       show help for a command
 
 Paths are pipeline files or folders (every *.yml / *.yaml below them).
 Without paths: ${'dagline.yml, pipelines/ or .github/pipelines/'}.
 
-Exit codes: 0 ok, 1 invalid pipeline, 2 bad usage, 70 internal error.
+Exit codes: 0 ok, 1 invalid pipeline, 2 bad usage, 3 a task failed, 130/143 cancelled
+(SIGINT/SIGTERM), 70 internal error.
 Run \`dagline <command> --help\` for a command's options.
 `,
   validate: `Usage: dagline validate [paths…] [--format text|json] [--date D] [--param k=v…]
@@ -46,5 +49,29 @@ Options:
   --date D             logical date (default: today, UTC)
   -p, --param k=v      override a param; repeatable
   --pipeline NAME      plan only this pipeline
+`,
+  run: `Usage: dagline run [path] [options]
+
+Runs the pipeline's tasks for one logical date: each starts once everything it needs has succeeded, at most
+--concurrency at a time, the longest remaining chain first.
+
+Options:
+  --date D               logical date (default: today, UTC)
+  -p, --param k=v        override a param; repeatable
+  -j, --concurrency N    tasks at once (default: the number of cores)
+  --only TASK            run only this task (a name: every instance; or one id); repeatable
+  --from TASK            run this task and everything downstream of it; repeatable
+  -k, --keep-going       after a failure, go on with the branches that do not depend on it
+  --timeout DURATION     end the whole run after this long (e.g. 2h)
+  --resume RUN_ID|last   run again only what failed or never ran in that run, reusing its outputs
+  -n, --dry-run          print what would run, in order; run nothing
+  --pipeline NAME        choose one pipeline when the paths hold several
+
+The record of each run is kept in .dagline/runs/<run-id>/ (record.json, logs/).
+Exit codes: 0 all succeeded, 3 a task failed or the run timed out, 130 SIGINT, 143 SIGTERM.
+`,
+  runs: `Usage: dagline runs [--format text|json]
+
+Lists recorded runs (newest first) with their status and task counts.
 `,
 };

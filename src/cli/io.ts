@@ -4,6 +4,8 @@ export interface CliIo {
   stderr: { write(text: string): unknown; isTTY?: boolean };
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
+  /** Subscribes to SIGINT/SIGTERM; returns the unsubscribe. Absent when the caller handles signals itself. */
+  onSignal?: (handler: (signal: 'SIGINT' | 'SIGTERM') => void) => () => void;
 }
 
 export const EXIT = {
@@ -12,6 +14,11 @@ export const EXIT = {
   invalid: 1,
   /** The command line is wrong. */
   usage: 2,
+  /** A task failed (or the run timed out). */
+  taskFailed: 3,
+  /** Cancelled by SIGINT (128 + 2) or SIGTERM (128 + 15), as shells report it. */
+  SIGINT: 130,
+  SIGTERM: 143,
   /** A bug in Dagline. */
   internal: 70,
 } as const;

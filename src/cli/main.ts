@@ -1,7 +1,16 @@
 import { parseArguments } from './arguments.js';
-import { COMMANDS, OPTIONS } from './commands.js';
+import { graphCommand, planCommand, validateCommand, type Command } from './commands.js';
+import { runCommand, runsCommand } from './run-command.js';
 import { HELP } from './help.js';
 import { EXIT, type CliIo, type UsageProblem } from './io.js';
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  validate: validateCommand,
+  graph: graphCommand,
+  plan: planCommand,
+  run: runCommand,
+  runs: runsCommand,
+};
 
 /** The CLI: returns the exit code and never exits the process itself. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -27,10 +36,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number | UsageProble
   }
   const command = COMMANDS[name];
   if (command === undefined) return { code: 'DAG090', message: `unknown command \`${name}\` (commands: ${Object.keys(COMMANDS).join(', ')})` };
-  const args = parseArguments(rest, OPTIONS);
+  const args = parseArguments(rest, command.options);
   if (!args.ok) return args.error;
   if (args.value.values.help === true) return help(name, io);
-  return command(args.value, io);
+  return command.run(args.value, io);
 }
 
 function help(topic: string, io: CliIo): number | UsageProblem {

@@ -41,7 +41,8 @@ export function compile(doc: Document, options: CompileOptions): Result<Graph, D
   const run = runMacros(date.value, cron, options.runId);
   const params = { ...((spec.params ?? {}) as Record<string, Value>), ...options.params };
   const env = context.env(['env'], spec.env, { params, run });
-  const contexts: Contexts = { params, run, env: flatten(env) };
+  const pipelineEnv = flatten(env);
+  const contexts: Contexts = { params, run, env: pipelineEnv };
   const instances = context.instances(contexts);
   context.checkUniqueIds(instances);
   if (context.problems.length > 0) return fail(context.problems);
@@ -52,6 +53,7 @@ export function compile(doc: Document, options: CompileOptions): Result<Graph, D
     file: doc.file,
     dir: relative(options.root, dirname(doc.path)).replaceAll('\\', '/'),
     params,
+    env: pipelineEnv,
     run,
     tasks: ordered.value,
   });
@@ -210,7 +212,7 @@ class CompileContext {
   }
 }
 
-function flatten(env: Record<string, Part[]>): Value {
+function flatten(env: Record<string, Part[]>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).map(([k, parts]) => [k, parts.filter((p) => typeof p === 'string').join('')]));
 }
 

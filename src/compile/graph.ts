@@ -50,6 +50,8 @@ export interface Graph {
   /** The pipeline file's folder, relative to the repository root ('' when it is the root). */
   dir: string;
   params: Record<string, Value>;
+  /** The pipeline-level `env`, as expressions read it. */
+  env: Record<string, string>;
   run: RunMacros;
   tasks: Task[];
 }

@@ -4,6 +4,7 @@ import type { PipelineDocument } from '../validate/pipeline.generated.js';
 import type { Instance } from './compile.js';
 import type { Task } from './graph.js';
 import { sameValue } from './matrix.js';
+import { MinHeap } from './min-heap.js';
 import { toText } from '../expression/evaluate.js';
 
 export interface NeedsProblem {
@@ -90,39 +91,4 @@ export function topologicalOrder(tasks: Task[]): Result<Task[], NeedsProblem[]> 
   if (ordered.length === tasks.length) return ok(ordered);
   const stuck = tasks.filter((_, i) => (waiting[i] ?? 0) > 0).map((t) => t.id);
   return fail([{ code: 'DAG041', message: `these tasks depend on each other in a cycle: ${stuck.slice(0, 10).join(', ')}`, path: ['tasks'] }]);
-}
-
-class MinHeap {
-  private readonly items: number[] = [];
-
-  push(value: number): void {
-    const items = this.items;
-    items.push(value);
-    for (let i = items.length - 1; i > 0; ) {
-      const parent = (i - 1) >> 1;
-      if ((items[parent] as number) <= value) break;
-      items[i] = items[parent] as number;
-      items[parent] = value;
-      i = parent;
-    }
-  }
-
-  pop(): number | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length === 0 || last === undefined) return top;
-    items[0] = last;
-    for (let i = 0; ; ) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let smallest = i;
-      if (l < items.length && (items[l] as number) < (items[smallest] as number)) smallest = l;
-      if (r < items.length && (items[r] as number) < (items[smallest] as number)) smallest = r;
-      if (smallest === i) break;
-      [items[i], items[smallest]] = [items[smallest] as number, items[i] as number];
-      i = smallest;
-    }
-    return top;
-  }
 }

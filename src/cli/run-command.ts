@@ -1,0 +1,167 @@
+import { cpus } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Graph } from '../compile/graph.js';
+import { parseDuration } from '../compile/duration.js';
+import { planGraph } from '../plan/plan.js';
+import { selectTasks } from '../plan/selection.js';
+import { colorsFor } from '../report/colors.js';
+import { formatPlanText } from '../report/plan-formats.js';
+import { chooseReporters } from '../report/reporters.js';
+import { fail, ok, type Result } from '../result.js';
+import { CompositeReporter } from '../run/events.js';
+import { executeGraph } from '../run/execute.js';
+import { listRuns, newRunId, readRecord, RecordKeeper, runsDir, type RunRecord } from '../run/record.js';
+import type { Upstream } from '../run/task-command.js';
+import { COMMON_OPTIONS, oneOf } from './arguments.js';
+import { load, onePipeline, report, type Command } from './commands.js';
+import { EXIT, type CliIo, type UsageProblem } from './io.js';
+import { repositoryRoot } from './repository.js';
+
+export const runCommand: Command = {
+  options: {
+    ...COMMON_OPTIONS,
+    concurrency: { type: 'string', short: 'j' },
+    only: { type: 'string', multiple: true },
+    from: { type: 'string', multiple: true },
+    'keep-going': { type: 'boolean', short: 'k' },
+    'dry-run': { type: 'boolean', short: 'n' },
+    resume: { type: 'string' },
+    timeout: { type: 'string' },
+  },
+  async run(args, io) {
+    const concurrency = positiveInteger(args.values.concurrency, cpus().length, 'concurrency');
+    if (!concurrency.ok) return concurrency.error;
+    const timeout = args.values.timeout === undefined ? ok(null) : durationOption(String(args.values.timeout));
+    if (!timeout.ok) return timeout.error;
+    const root = repositoryRoot(io.cwd);
+    const resumed = resumeFrom(args.values.resume, root);
+    if (!resumed.ok) return resumed.error;
+    const previous = resumed.value;
+    const loaded = await load(
+      { paths: previous ? [join(root, previous.file)] : args.paths, values: { ...args.values, date: args.values.date ?? previous?.date } },
+      io,
+      previous?.params,
+    );
+    if (!loaded.ok) return loaded.error;
+    if (report(loaded.value, io)) return EXIT.invalid;
+    const graph = onePipeline(loaded.value.graphs, args.values.pipeline);
+    if (!graph.ok) return graph.error;
+    const selected = selectTasks(graph.value, (args.values.only as string[] | undefined) ?? [], (args.values.from as string[] | undefined) ?? []);
+    if (!selected.ok) return { code: 'DAG090', message: selected.error };
+    if (args.values['dry-run'] === true) {
+      const plan = planGraph(graph.value);
+      const shown = selected.value === undefined ? plan : { ...plan, tasks: plan.tasks.filter((t) => selected.value?.has(t.id)) };
+      io.stdout.write(`${formatPlanText(shown, colorsFor(io.stdout, io.env))}dry run: nothing was run\n`);
+      return EXIT.ok;
+    }
+    return execute(graph.value, {
+      io,
+      root,
+      concurrency: concurrency.value,
+      keepGoing: args.values['keep-going'] === true,
+      selected: selected.value,
+      timeoutMs: timeout.value,
+      previous,
+      date: (args.values.date as string | undefined) ?? previous?.date ?? new Date().toISOString().slice(0, 10),
+    });
+  },
+};
+
+interface RunSettings {
+  io: CliIo;
+  root: string;
+  concurrency: number;
+  keepGoing: boolean;
+  selected: Set<string> | undefined;
+  timeoutMs: number | null;
+  previous: RunRecord | undefined;
+  date: string;
+}
+
+async function execute(graph: Graph, settings: RunSettings): Promise<number> {
+  const { io, previous } = settings;
+  const runId = previous?.runId ?? newRunId(new Date());
+  const runDir = join(runsDir(settings.root), runId);
+  const finished = new Map<string, Upstream>();
+  for (const [id, task] of Object.entries(previous?.tasks ?? {})) {
+    if (task.status === 'succeeded' || task.status === 'skipped' || task.status === 'cached') finished.set(id, { status: task.status, outputs: task.outputs });
+  }
+  const record: RunRecord = previous
+    ? { ...previous, status: 'running' }
+    : { format: 1, runId, pipeline: graph.pipeline, file: join(graph.dir, basename(graph.file)), date: settings.date, ds: graph.run.ds, params: graph.params, status: 'running', startedAt: new Date().toISOString(), tasks: {} };
+  const keeper = new RecordKeeper(record, runDir);
+  const reporter = new CompositeReporter([keeper, chooseReporters({ stdout: io.stdout, env: io.env })]);
+  const controller = new AbortController();
+  let signal: 'SIGINT' | 'SIGTERM' | undefined;
+  const unsubscribe = io.onSignal?.((s) => {
+    signal ??= s;
+    controller.abort();
+  });
+  try {
+    const status = await executeGraph(
+      graph,
+      {
+        runId,
+        root: settings.root,
+        runDir,
+        concurrency: settings.concurrency,
+        keepGoing: settings.keepGoing,
+        finished,
+        ...(settings.selected ? { selected: settings.selected } : {}),
+        signal: controller.signal,
+        runTimeoutMs: settings.timeoutMs,
+        env: io.env,
+        streamOutput: true,
+      },
+      reporter,
+    );
+    await reporter.close();
+    if (status === 'cancelled') return signal === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
+    return status === 'succeeded' ? EXIT.ok : EXIT.taskFailed;
+  } finally {
+    unsubscribe?.();
+  }
+}
+
+function resumeFrom(value: unknown, root: string): Result<RunRecord | undefined, UsageProblem> {
+  if (value === undefined) return ok(undefined);
+  const id = String(value);
+  if (id === 'last') {
+    const [last] = listRuns(root);
+    return last ? ok(last) : fail({ code: 'DAG090', message: '--resume last: there is no recorded run yet' });
+  }
+  const record = readRecord(root, id);
+  return record.ok ? ok(record.value) : fail({ code: 'DAG090', message: `--resume: ${record.error}` });
+}
+
+function positiveInteger(value: unknown, fallback: number, option: string): Result<number, UsageProblem> {
+  if (value === undefined) return ok(fallback);
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 1 ? ok(n) : fail({ code: 'DAG090', message: `--${option} must be a whole number of at least 1, not \`${String(value)}\`` });
+}
+
+function durationOption(text: string): Result<number, UsageProblem> {
+  const ms = parseDuration(text);
+  return ms === undefined ? fail({ code: 'DAG090', message: `--timeout must be a duration such as 30m or 2h, not \`${text}\`` }) : ok(ms);
+}
+
+export const runsCommand: Command = {
+  options: { help: COMMON_OPTIONS.help, format: COMMON_OPTIONS.format },
+  async run(args, io) {
+    const format = oneOf(args.values.format, ['text', 'json'] as const, 'text', 'format');
+    if (!format.ok) return format.error;
+    const runs = listRuns(repositoryRoot(io.cwd));
+    if (format.value === 'json') {
+      io.stdout.write(`${JSON.stringify({ runs: runs.map(({ tasks, ...run }) => ({ ...run, tasks: Object.keys(tasks).length })) }, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    if (runs.length === 0) io.stdout.write('no runs yet\n');
+    for (const run of runs) {
+      const counts = new Map<string, number>();
+      for (const task of Object.values(run.tasks)) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
+      const summary = [...counts].map(([status, n]) => `${n} ${status}`).join(', ');
+      io.stdout.write(`${run.runId}  ${run.pipeline}  ds=${run.ds}  ${run.status}  (${summary})\n`);
+    }
+    return EXIT.ok;
+  },
+};

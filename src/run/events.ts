@@ -1,0 +1,46 @@
+/** What happened to a task in the end. `cached` arrives with the artifact cache. */
+export type TaskStatus = 'succeeded' | 'failed' | 'skipped' | 'upstream_failed' | 'cancelled' | 'cached';
+
+export type RunStatus = 'succeeded' | 'failed' | 'cancelled';
+
+/**
+ * The one stream of events a run produces. Reporters (terminal, GitHub groups, the run record) observe it;
+ * none of them can change what the run does.
+ */
+export type RunEvent =
+  | { type: 'run-start'; runId: string; pipeline: string; ds: string; tasks: string[]; concurrency: number; logDir: string }
+  | { type: 'task-start'; id: string; attempt: number; command: string; logFile: string; at: number }
+  | { type: 'task-output'; id: string; stream: 'stdout' | 'stderr'; text: string }
+  | { type: 'task-retry'; id: string; attempt: number; delayMs: number; reason: string }
+  | {
+      type: 'task-end';
+      id: string;
+      status: TaskStatus;
+      attempts: number;
+      exitCode: number | null;
+      durationMs: number;
+      /** Why it failed or was skipped, in words. */
+      reason?: string;
+      outputs: Record<string, string>;
+      at: number;
+    }
+  | { type: 'run-end'; status: RunStatus; durationMs: number; counts: Partial<Record<TaskStatus, number>> };
+
+export interface Reporter {
+  onEvent(event: RunEvent): void;
+  /** Flushes whatever the reporter buffers; called once after run-end. */
+  close?(): Promise<void> | void;
+}
+
+/** Fans one event stream out to several reporters (nx's composite reporter). */
+export class CompositeReporter implements Reporter {
+  constructor(private readonly reporters: readonly Reporter[]) {}
+
+  onEvent(event: RunEvent): void {
+    for (const reporter of this.reporters) reporter.onEvent(event);
+  }
+
+  async close(): Promise<void> {
+    for (const reporter of this.reporters) await reporter.close?.();
+  }
+}
