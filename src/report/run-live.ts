@@ -58,6 +58,7 @@ export class TailBuffer {
 
 interface RunningTask {
   id: string;
+  attempt: number;
   startedAt: number;
   logFile: string;
   /** Set between a `task-retry` and the next `task-start`: when the next attempt begins. */
@@ -111,20 +112,18 @@ export class LiveReporter implements Reporter {
         this.total = e.tasks.length;
         this.pending.push(formatRunStart(e, this.c));
         break;
-      case 'task-start': {
-        const task = this.running.get(e.id);
-        // A retry starts a fresh tail: the failure to show is the last attempt's.
-        if (task !== undefined) this.running.delete(e.id);
+      case 'task-start':
+        // A retry keeps its place in the list but starts a fresh tail: the failure to show is the last attempt's.
         this.running.set(e.id, {
           id: e.id,
-          startedAt: task?.startedAt ?? e.at,
+          attempt: e.attempt,
+          startedAt: e.at,
           logFile: e.logFile,
           retryAt: undefined,
           lines: new TaskLines(),
           tail: new TailBuffer(FAILURE_TAIL_LINES),
         });
         break;
-      }
       case 'task-output': {
         const task = this.running.get(e.id);
         if (task === undefined) return;
@@ -218,11 +217,12 @@ export class LiveReporter implements Reporter {
     const lines = [this.c.bold(fit(header, width))];
 
     const shown = running.slice(0, MAX_RUNNING_LINES);
-    const nameWidth = Math.min(40, shown.reduce((w, t) => Math.max(w, t.id.length), 0));
+    const name = (t: RunningTask): string => (t.attempt > 1 ? `${t.id} (attempt ${t.attempt})` : t.id);
+    const nameWidth = Math.min(40, shown.reduce((w, t) => Math.max(w, name(t).length), 0));
     for (const task of shown) {
       const clock =
         task.retryAt !== undefined ? `retry in ${formatElapsed(task.retryAt - now + 999)}` : formatElapsed(now - task.startedAt);
-      const head = fit(`  ${task.id.padEnd(nameWidth)}  ${clock.padStart(6)}`, width);
+      const head = fit(`  ${name(task).padEnd(nameWidth)}  ${clock.padStart(6)}`, width);
       const last = task.tail.last();
       const room = width - head.length - 2;
       lines.push(last !== undefined && room > 3 ? `${head}  ${this.c.dim(fit(printable(last), room))}` : head);
@@ -240,6 +240,5 @@ function fit(text: string, width: number): string {
 const clip = (line: string): string => (line.length > MAX_TAIL_LINE_CHARS ? `${line.slice(0, MAX_TAIL_LINE_CHARS)}…` : line);
 
 /** An output line made safe for one row of the block: no escape sequences or control characters. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping them is the point
 const CONTROL = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f]/g;
 const printable = (line: string): string => line.replaceAll('\t', ' ').replace(CONTROL, '').trim();
