@@ -12,7 +12,7 @@ Commands:
   help       show help for a command
 
 Paths are pipeline files or folders (every *.yml / *.yaml below them).
-Without paths: ${'dagline.yml, pipelines/ or .github/pipelines/'}.
+Without paths: dagline.yml, pipeline.yml, pipelines/ or .github/pipelines/.
 
 Exit codes: 0 ok, 1 invalid pipeline, 2 bad usage, 3 a task failed, 130/143 cancelled
 (SIGINT/SIGTERM), 70 internal error.

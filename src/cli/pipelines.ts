@@ -13,7 +13,7 @@ import { DAILY } from '../schedule/cron.js';
 import { logicalDate } from '../schedule/logical-date.js';
 
 /** Where to look when no path is given. */
-export const DEFAULT_PATHS = ['dagline.yml', 'dagline.yaml', 'pipelines', '.github/pipelines'];
+export const DEFAULT_PATHS = ['dagline.yml', 'dagline.yaml', 'pipeline.yml', 'pipeline.yaml', 'pipelines', '.github/pipelines'];
 
 export interface Loaded {
   graphs: Graph[];
