@@ -166,7 +166,7 @@ export class LiveReporter implements Reporter {
     return out;
   }
 
-  /** Redraws now if the last redraw is 100 ms old, else once it is; never more than one timer. */
+  /** Redraws now if the last redraw is 100 ms old, else once it is (one timer at most, so bursts coalesce). */
   private schedule(): void {
     if (this.ended) {
       this.render(false);
@@ -177,7 +177,11 @@ export class LiveReporter implements Reporter {
       this.tick.unref();
     }
     if (this.redraw !== undefined) return;
-    const wait = Math.max(0, this.lastRender + REDRAW_INTERVAL_MS - this.now());
+    const wait = this.lastRender + REDRAW_INTERVAL_MS - this.now();
+    if (wait <= 0) {
+      this.render(true);
+      return;
+    }
     this.redraw = setTimeout(() => {
       this.redraw = undefined;
       this.render(true);

@@ -133,8 +133,11 @@ class Execution {
     const statuses = task.needs.map((id) => this.results.get(id)?.status ?? 'cancelled');
     const allOk = statuses.every((s) => OK_STATUSES.has(s));
     const anyFailed = statuses.some((s) => FAILED_STATUSES.has(s));
-    const blocked = (): { status: TaskStatus; reason: string } =>
-      anyFailed ? { status: 'upstream_failed', reason: 'a task it needs failed' } : { status: 'skipped', reason: 'a task it needs did not run' };
+    const blocked = (): { status: TaskStatus; reason: string } => {
+      if (anyFailed) return { status: 'upstream_failed', reason: 'a task it needs failed' };
+      if (statuses.includes('cancelled')) return { status: 'cancelled', reason: 'a task it needs was cancelled' };
+      return { status: 'skipped', reason: 'a task it needs was skipped' };
+    };
     if (task.if === null) return allOk ? 'run' : blocked();
     const statusAware = this.usesStatusFunction(task);
     if (!statusAware && !allOk) return blocked();
