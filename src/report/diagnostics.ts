@@ -1,5 +1,6 @@
 import type { Diagnostic, Location } from '../diagnostics/diagnostic.js';
 import type { Colors } from './colors.js';
+import { escapeData, escapeProperty } from './workflow-commands.js';
 
 /** File contents by display path, for code frames. */
 export type Sources = ReadonlyMap<string, string>;
@@ -55,8 +56,6 @@ export function formatAnnotation(d: Diagnostic): string {
   return `::${d.severity === 'error' ? 'error' : 'warning'} ${props}::${escapeData(message)}`;
 }
 
-const escapeData = (s: string) => s.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
-const escapeProperty = (s: string) => escapeData(s).replaceAll(':', '%3A').replaceAll(',', '%2C');
 
 export function diagnosticsJson(diagnostics: readonly Diagnostic[]): string {
   return `${JSON.stringify({ diagnostics }, null, 2)}\n`;

@@ -8,7 +8,6 @@ import {
   formatTaskEnd,
   formatTaskRetry,
   formatTaskStart,
-  maxAttemptsOf,
   type ReportStream,
   type RunStartEvent,
   summarizeRun,
@@ -127,7 +126,7 @@ export class GitHubReporter implements Reporter {
         return;
       }
       case 'task-retry': {
-        const line = formatTaskRetry(e, this.c, maxAttemptsOf(e));
+        const line = formatTaskRetry(e, this.c);
         const group = this.groups.get(e.id);
         if (group !== undefined) this.hold(group, [...group.lines.flush(), line]);
         this.write([line]);

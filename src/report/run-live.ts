@@ -7,7 +7,6 @@ import {
   formatSummary,
   formatTaskEnd,
   formatTaskRetry,
-  maxAttemptsOf,
   type ReportStream,
   type RunStartEvent,
   summarizeRun,
@@ -136,7 +135,7 @@ export class LiveReporter implements Reporter {
           for (const line of task.lines.flush()) task.tail.push(clip(line));
           task.retryAt = this.now() + e.delayMs;
         }
-        this.pending.push(formatTaskRetry(e, this.c, maxAttemptsOf(e)));
+        this.pending.push(formatTaskRetry(e, this.c));
         break;
       }
       case 'task-end': {

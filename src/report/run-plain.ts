@@ -7,7 +7,6 @@ import {
   formatTaskEnd,
   formatTaskRetry,
   formatTaskStart,
-  maxAttemptsOf,
   type ReportStream,
   type RunStartEvent,
   summarizeRun,
@@ -120,7 +119,7 @@ export class PlainReporter implements Reporter {
         return;
       }
       case 'task-retry':
-        this.write([...this.flushTask(e.id), formatTaskRetry(e, this.c, maxAttemptsOf(e))]);
+        this.write([...this.flushTask(e.id), formatTaskRetry(e, this.c)]);
         return;
       case 'task-end':
         this.ends.push(e);

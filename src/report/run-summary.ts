@@ -57,18 +57,11 @@ export function formatTaskStart(e: TaskStartEvent, c: Colors): string {
 }
 
 /**
- * `↻ id: exit 1, retrying in 2.0s (attempt 2 of 4)`. `attempt` is the attempt about to start. The event has no
- * attempt limit yet; `maxAttempts` (when the executor adds it to `task-retry`) gives the ` of 4`.
+ * `↻ id: exit 1, retrying in 2.0s (attempt 2 of 4)`. `attempt` is the attempt about to start.
  */
-export function formatTaskRetry(e: TaskRetryEvent, c: Colors, maxAttempts?: number): string {
-  const of = maxAttempts !== undefined ? ` of ${maxAttempts}` : '';
-  return `${c.yellow('↻')} ${e.id}: ${e.reason}, retrying in ${formatDuration(e.delayMs)} ${c.dim(`(attempt ${e.attempt}${of})`)}`;
-}
-
-/** `maxAttempts` if the executor put it on the retry event (forward compatible; events.ts doesn't declare it yet). */
-export function maxAttemptsOf(e: TaskRetryEvent): number | undefined {
-  const max = (e as { maxAttempts?: unknown }).maxAttempts;
-  return typeof max === 'number' ? max : undefined;
+export function formatTaskRetry(e: TaskRetryEvent, c: Colors): string {
+  const why = e.reason === '' ? '' : `${e.reason}, `;
+  return `${c.yellow('↻')} ${e.id}: ${why}retrying in ${formatDuration(e.delayMs)} ${c.dim(`(attempt ${e.attempt} of ${e.maxAttempts})`)}`;
 }
 
 /** Why a task failed: the executor's words, else its exit code. */

@@ -11,7 +11,7 @@ export type RunEvent =
   | { type: 'run-start'; runId: string; pipeline: string; ds: string; tasks: string[]; concurrency: number; logDir: string }
   | { type: 'task-start'; id: string; attempt: number; command: string; logFile: string; at: number }
   | { type: 'task-output'; id: string; stream: 'stdout' | 'stderr'; text: string }
-  | { type: 'task-retry'; id: string; attempt: number; delayMs: number; reason: string }
+  | { type: 'task-retry'; id: string; attempt: number; maxAttempts: number; delayMs: number; reason: string }
   | {
       type: 'task-end';
       id: string;

@@ -197,7 +197,7 @@ class Execution {
         return;
       }
       const delayMs = retryDelay(task.retries, attempt, this.options.random);
-      this.reporter.onEvent({ type: 'task-retry', id: task.id, attempt: attempt + 1, delayMs, reason: outcome.reason ?? '' });
+      this.reporter.onEvent({ type: 'task-retry', id: task.id, attempt: attempt + 1, maxAttempts: task.retries.attempts + 1, delayMs, reason: outcome.reason ?? '' });
       const slept = await sleep(delayMs, true, { signal: this.abort.signal }).catch(() => false);
       if (!slept) {
         this.complete(task, { status: 'cancelled', outputs: {} }, { attempts: attempt, exitCode: outcome.exitCode, durationMs: Date.now() - started, reason: 'cancelled while waiting to retry' });

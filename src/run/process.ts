@@ -149,6 +149,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
         streams.push(stream);
         const decoder = new StringDecoder('utf8');
         stream.on('data', (chunk: Buffer) => {
+          if (settled) return; // a straggler after the drain: the task has been reported done
           if (logError === undefined) {
             try {
               writeFully(logFd, chunk);
@@ -160,6 +161,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
           if (text !== '') onOutput?.(name, text);
         });
         stream.once('close', () => {
+          if (settled) return;
           const rest = decoder.end();
           if (rest !== '') onOutput?.(name, rest);
         });
@@ -198,7 +200,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
           clearTimeout(pollTimer);
           finish();
         }
-      }, Math.max(0, spec.killGraceMs));
+      }, Math.min(Math.max(0, spec.killGraceMs), MAX_TIMER_MS));
     };
 
     /** A terminated child has exited; the rest of its group gets what is left of the grace period. */
