@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Graph } from '../compile/graph.js';
 import type { Value } from '../expression/ast.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
@@ -48,13 +48,12 @@ export async function loadGraphs(request: LoadRequest, io: CliIo): Promise<Resul
   const validation = validatePipelines(loaded.documents, {
     date: request.date ?? new Date().toISOString().slice(0, 10),
     params: request.params,
-    root: repositoryRoot(io.cwd),
     readFile: readIfExists,
-  });
+  }, (doc) => repositoryRoot(dirname(doc.path)));
   return ok({
     graphs: validation.graphs,
     diagnostics: [...loaded.diagnostics, ...validation.diagnostics],
-    sources: new Map(loaded.documents.map((d) => [d.file, d.text])),
+    sources: loaded.sources,
   });
 }
 

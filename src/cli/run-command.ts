@@ -56,7 +56,7 @@ export const runCommand: Command = {
     }
     return execute(graph.value, {
       io,
-      root,
+      root: graph.value.root,
       concurrency: concurrency.value,
       keepGoing: args.values['keep-going'] === true,
       selected: selected.value,

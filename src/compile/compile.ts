@@ -51,6 +51,7 @@ export function compile(doc: Document, options: CompileOptions): Result<Graph, D
   return ok({
     pipeline: spec.name ?? defaultName(doc.path),
     file: doc.file,
+    root: options.root,
     dir: relative(options.root, dirname(doc.path)).replaceAll('\\', '/'),
     params,
     env: pipelineEnv,
@@ -66,6 +67,7 @@ export interface Instance {
 
 class CompileContext {
   readonly problems: Diagnostic[] = [];
+  private readonly reported = new Set<string>();
   private readonly pipelineDir: string;
 
   constructor(
@@ -120,6 +122,7 @@ class CompileContext {
   private task(name: string, spec: TaskSpec, combo: Combination | undefined, contexts: Contexts): Task {
     const defaults = this.spec.defaults ?? {};
     const at = (...path: PathSegment[]) => ['tasks', name, ...path];
+    const fromDefaults = (key: 'working-directory') => (spec[key] === undefined && defaults[key] !== undefined ? ['defaults', key] : at(key));
     const timeout = spec.timeout ?? defaults.timeout;
     return {
       id: instanceId(name, combo),
@@ -128,7 +131,7 @@ class CompileContext {
       needs: [],
       command: this.command(spec, contexts, at),
       env: { ...this.env(['defaults', 'env'], defaults.env, contexts), ...this.env(at('env'), spec.env, contexts) },
-      workingDirectory: this.path(spec['working-directory'] ?? defaults['working-directory'] ?? '.', at('working-directory'), contexts),
+      workingDirectory: this.path(spec['working-directory'] ?? defaults['working-directory'] ?? '.', fromDefaults('working-directory'), contexts),
       inputs: (spec.inputs ?? []).map((p, i) => this.path(p, at('inputs', i), contexts)),
       outputs: (spec.outputs ?? []).map((p, i) => this.path(p, at('outputs', i), contexts)),
       timeoutMs: timeout === undefined ? null : (parseDuration(timeout) ?? null),
@@ -208,6 +211,9 @@ class CompileContext {
 
   private report(code: Diagnostic['code'], message: string, path: PathSegment[], offset?: number, hint?: string): void {
     const location = offset === undefined ? locate(this.doc, path) : locateInString(this.doc, path, offset);
+    const key = `${code} ${location.start.offset} ${message}`;
+    if (this.reported.has(key)) return; // one problem in a matrix task is one diagnostic, not one per instance
+    this.reported.add(key);
     this.problems.push(error(code, message, location, hint));
   }
 }

@@ -47,6 +47,8 @@ export interface Task {
 export interface Graph {
   pipeline: string;
   file: string;
+  /** The repository root (absolute): task folders, logs and the cache live below it. */
+  root: string;
   /** The pipeline file's folder, relative to the repository root ('' when it is the root). */
   dir: string;
   params: Record<string, Value>;

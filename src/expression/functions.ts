@@ -49,7 +49,7 @@ function format(pattern: string, args: string[], call: CallExpr): Result<Value, 
     const [whole, digits] = match;
     if (whole === '{{' || whole === '}}') out += whole[0];
     else if (digits === undefined) return badFormat(call, `\`format()\`: invalid format string \`${pattern}\`: write \`{{\` or \`}}\` for a literal brace, and \`{0}\` for the first argument`);
-    else if (Number(digits) >= args.length) return badFormat(call, `\`format()\`: \`{${digits}}\` refers to argument ${digits}, but ${plural(args.length, 'argument')} follow the format string`);
+    else if (Number(digits) >= args.length) return badFormat(call, `\`format()\`: \`{${digits}}\` refers to argument ${digits}, but ${plural(args.length, 'argument')} ${args.length === 1 ? 'follows' : 'follow'} the format string`);
     else out += args[Number(digits)];
   }
   return ok(out + pattern.slice(at));

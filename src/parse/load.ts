@@ -14,11 +14,13 @@ const SKIPPED_FOLDERS = new Set(['node_modules']);
 export interface Loaded {
   documents: Document[];
   diagnostics: Diagnostic[];
+  /** The text of every file read, parsed or not, for code frames. */
+  sources: Map<string, string>;
 }
 
 /** Reads and parses every pipeline named by `paths` (files, or folders searched for *.yml / *.yaml). */
 export async function loadPipelines(paths: readonly string[], cwd: string): Promise<Loaded> {
-  const loaded: Loaded = { documents: [], diagnostics: [] };
+  const loaded: Loaded = { documents: [], diagnostics: [], sources: new Map() };
   for (const given of paths) {
     const files = await pipelineFiles(resolve(cwd, given));
     if (files instanceof Error) {
@@ -29,7 +31,8 @@ export async function loadPipelines(paths: readonly string[], cwd: string): Prom
       );
     }
     for (const path of files instanceof Error ? [] : files) {
-      const result = await loadFile(path, displayPath(path, cwd));
+      const file = displayPath(path, cwd);
+      const result = await loadFile(path, file, (text) => loaded.sources.set(file, text));
       if (result.ok) loaded.documents.push(result.value);
       else loaded.diagnostics.push(...result.error);
     }
@@ -55,16 +58,20 @@ async function collect(folder: string, found: string[]): Promise<void> {
   }
 }
 
-async function loadFile(path: string, file: string): Promise<Result<Document, Diagnostic[]>> {
+async function loadFile(path: string, file: string, onText: (text: string) => void): Promise<Result<Document, Diagnostic[]>> {
   const at = { file, start: { line: 1, col: 1, offset: 0 }, end: { line: 1, col: 1, offset: 0 } };
   try {
-    const { size } = await stat(path);
+    const info = await stat(path);
+    if (!info.isFile()) return fail([error('DAG006', 'not a regular file (a pipe, socket or device)', at, 'pass the pipeline file itself')]);
+    const size = info.size;
     if (size > MAX_FILE_BYTES) {
       const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
       const message = `the file is ${mib(size)}; pipelines are limited to ${mib(MAX_FILE_BYTES)}`;
       return fail([error('DAG004', message, at, 'use a matrix or a matrix file instead of writing tasks out')]);
     }
-    return parseText(file, path, await readFile(path, 'utf8'));
+    const text = await readFile(path, 'utf8');
+    onText(text);
+    return parseText(file, path, text);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     return fail([error('DAG006', `cannot read the file: ${reason}`, at)]);

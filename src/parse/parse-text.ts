@@ -1,5 +1,5 @@
 import YAML, { LineCounter } from 'yaml';
-import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { error, type Diagnostic, type Location } from '../diagnostics/diagnostic.js';
 import { fail, ok, type Result } from '../result.js';
 import { locationAt, type Document } from './document.js';
 import { maskExpressions, unmaskValue } from './expression-mask.js';
@@ -17,7 +17,7 @@ export function parseText(file: string, path: string, text: string): Result<Docu
   }
   // Only the first syntax error: the parser's later ones are mostly echoes of it.
   const [first] = yaml.errors;
-  if (first !== undefined) return fail([yamlDiagnostic(first, text, at(Math.min(first.pos[0], endOfContent(text))))]);
+  if (first !== undefined) return fail([yamlDiagnostic(first, text, at(Math.min(first.pos[0], endOfContent(text))), at(0))]);
 
   const data = toPlainData(yaml);
   if (data instanceof Error) {
@@ -62,7 +62,12 @@ function toPlainData(yaml: YAML.Document.Parsed): unknown {
   }
 }
 
-function yamlDiagnostic(e: YAML.YAMLError, text: string, location: ReturnType<typeof locationAt>): Diagnostic {
+function yamlDiagnostic(e: YAML.YAMLError, text: string, location: Location, fileStart: Location): Diagnostic {
+  if (e.message.includes('Maximum call stack')) {
+    // The yaml parser turns the stack overflow of pathological nesting into an ordinary error, at a position
+    // that depends on the stack size; the file is the honest location.
+    return error('DAG008', 'the YAML is nested too deeply to read', fileStart, 'flatten the structure');
+  }
   if (e.code === 'DUPLICATE_KEY') {
     const key = /^[^:\n]*/.exec(text.slice(e.pos[0]))?.[0].trim() ?? '';
     return error('DAG002', `key \`${key}\` appears twice in the same mapping`, location, 'keep only one of them');

@@ -42,7 +42,8 @@ function codeFrame(text: string, at: Location, c: Colors): string {
 }
 
 function underline(at: Location, line: string): number {
-  const sameLine = at.end.line === at.start.line && at.end.col > at.start.col;
+  if (at.end.offset <= at.start.offset) return 1; // a point, such as a column inside an expression
+  const sameLine = at.end.line === at.start.line;
   const length = sameLine ? at.end.col - at.start.col : line.length - at.start.col + 1;
   return Math.max(1, Math.min(length, 80));
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Graph, Task } from '../compile/graph.js';
@@ -61,12 +61,14 @@ class Execution {
   private stop: Stop | undefined;
   private readonly started = Date.now();
   private finish!: () => void;
+  private readonly baseEnv: Record<string, string>;
 
   constructor(
     private readonly graph: Graph,
     private readonly options: ExecuteOptions,
     private readonly reporter: Reporter,
   ) {
+    this.baseEnv = definedOnly(options.env);
     graph.tasks.forEach((t, i) => {
       this.byId.set(t.id, t);
       this.index.set(t.id, i);
@@ -214,14 +216,14 @@ class Execution {
     if (typeof command === 'string' || typeof env === 'string') {
       return { status: 'failed', exitCode: null, retryable: false, outputs: {}, reason: typeof command === 'string' ? command : (env as string) };
     }
+    // The task creates this file when it first appends to it; most tasks never do.
     const outputFile = join(this.options.runDir, 'outputs', `${fileName(task.id)}.${attempt}.env`);
-    writeFileSync(outputFile, '');
     this.reporter.onEvent({ type: 'task-start', id: task.id, attempt, command: [command.file, ...command.args].join(' '), logFile, at: Date.now() });
     const start = this.options.startProcess ?? runProcess;
     const outcome = await start({
       ...command,
       cwd: resolve(this.options.root, this.graph.dir, task.workingDirectory),
-      env: { ...definedOnly(this.options.env), ...daglineEnv(this.graph, task, this.results, attempt), DAGLINE_OUTPUT: outputFile, ...env },
+      env: { ...this.baseEnv, ...daglineEnv(this.graph, task, this.results, attempt), DAGLINE_OUTPUT: outputFile, ...env },
       timeoutMs: task.timeoutMs,
       killGraceMs: this.options.killGraceMs ?? 5_000,
       logFile,
@@ -240,7 +242,7 @@ class Execution {
       const reason = exitCode === null ? `killed by ${outcome.signal ?? 'a signal'}` : `exit code ${exitCode}`;
       return { status: 'failed', exitCode, retryable: true, outputs: {}, reason };
     }
-    const outputs = parseTaskOutputs(readFileSync(outputFile, 'utf8'));
+    const outputs = parseTaskOutputs(readIfPresent(outputFile));
     if (!outputs.ok) return { status: 'failed', exitCode, retryable: false, outputs: {}, reason: outputs.error };
     return { status: 'succeeded', exitCode, retryable: false, outputs: outputs.value };
   }
@@ -320,6 +322,15 @@ function renderEnv(task: Task, contexts: Parameters<typeof renderParts>[1]): Rec
     env[key] = value.value;
   }
   return env;
+}
+
+function readIfPresent(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if (e instanceof Error && 'code' in e && e.code === 'ENOENT') return '';
+    throw e;
+  }
 }
 
 function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {

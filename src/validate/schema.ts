@@ -94,19 +94,40 @@ function toDiagnostic(doc: Document, e: ErrorObject): Diagnostic {
       return problem('DAG012', `${subject} must be ${listTypes(String(params.type))}, not ${typeName(valueAt(doc.value, path))}`);
     case 'const':
       if (path.length === 1 && path[0] === 'version') {
-        return problem('DAG018', `unsupported version \`${String(valueAt(doc.value, path))}\`; this Dagline reads version ${String(params.allowedValue)}`);
+        const written = JSON.stringify(valueAt(doc.value, path));
+        return problem('DAG018', `unsupported version ${written}; this Dagline reads \`version: ${String(params.allowedValue)}\` (a number)`);
       }
       return problem('DAG013', `${subject} must be ${JSON.stringify(params.allowedValue)}`);
     case 'enum':
       return problem('DAG013', `${subject} must be one of ${(params.allowedValues as unknown[]).map((v) => `\`${String(v)}\``).join(', ')}, not \`${String(valueAt(doc.value, path))}\``);
     case 'pattern':
       return patternDiagnostic(doc, e, path, subject);
-    default:
-      return problem(rangeKeywords.has(e.keyword) ? 'DAG016' : 'DAG013', `${subject} ${e.message ?? 'is not valid'}`);
+    default: {
+      const range = rangeMessage(e, subject, valueAt(doc.value, path));
+      return range === undefined ? problem('DAG013', `${subject} ${e.message ?? 'is not valid'}`) : problem('DAG016', range);
+    }
   }
 }
 
-const rangeKeywords = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'minLength', 'maxLength', 'uniqueItems']);
+function rangeMessage(e: ErrorObject, subject: string, value: unknown): string | undefined {
+  const limit = (e.params as { limit?: number }).limit;
+  switch (e.keyword) {
+    case 'minimum':
+      return `${subject} must be at least ${limit}, not ${String(value)}`;
+    case 'maximum':
+      return `${subject} must be at most ${limit}, not ${String(value)}`;
+    case 'minItems':
+      return `${subject} needs at least ${limit} item${limit === 1 ? '' : 's'}`;
+    case 'minProperties':
+      return `${subject} needs at least ${limit} entr${limit === 1 ? 'y' : 'ies'}`;
+    case 'uniqueItems': {
+      const { i, j } = e.params as { i: number; j: number };
+      return `${subject} lists \`${String((value as unknown[])[i])}\` twice (items ${j + 1} and ${i + 1})`;
+    }
+    default:
+      return undefined;
+  }
+}
 
 const PATTERNS: Readonly<Record<string, { code: Code; what: string; hint: string }>> = {
   duration: { code: 'DAG015', what: 'duration', hint: 'write a duration like `30s`, `10m`, `2h`, `1h30m`, `500ms`, or a number of seconds' },
@@ -117,12 +138,20 @@ const PATTERNS: Readonly<Record<string, { code: Code; what: string; hint: string
 
 function patternDiagnostic(doc: Document, e: ErrorObject, path: PathSegment[], subject: string): Diagnostic {
   const def = /\$defs\/([^/]+)\/(?:[^/]*\/)*pattern$/.exec(e.schemaPath)?.[1] ?? (e.schemaPath.endsWith('/needs/pattern') ? 'taskName' : '');
-  const kind = PATTERNS[def] ?? { code: 'DAG013' as Code, what: 'value', hint: `it must match ${String(e.params.pattern)}` };
   const name = e.propertyName;
+  const kind = PATTERNS[def] ?? (name === undefined ? { code: 'DAG013' as Code, what: 'value', hint: describePattern(String(e.params.pattern)) } : { code: 'DAG014' as Code, what: 'name', hint: describePattern(String(e.params.pattern)) });
   if (name !== undefined) {
     return error(kind.code, `invalid ${kind.what} \`${name}\` in ${subject}`, locate(doc, [...path, name], 'key'), kind.hint);
   }
   return error(kind.code, `invalid ${kind.what} \`${String(valueAt(doc.value, path))}\` for ${subject}`, locate(doc, path), kind.hint);
+}
+
+/** The schema's patterns, in words. */
+function describePattern(pattern: string): string {
+  if (pattern === '^[A-Za-z_][A-Za-z0-9_]*$') return 'a name starts with a letter or `_` and holds letters, digits and `_`';
+  if (pattern === '^[A-Za-z_][A-Za-z0-9_-]*$') return 'a name starts with a letter or `_` and holds letters, digits, `_` and `-`';
+  if (pattern === '^timeout$') return 'use an exit code from 1 to 255, or `timeout`';
+  return `it must match the pattern ${pattern}`;
 }
 
 export function pointerSegments(pointer: string): PathSegment[] {

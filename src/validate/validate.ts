@@ -24,10 +24,11 @@ export interface Validation {
   diagnostics: Diagnostic[];
 }
 
-export function validatePipelines(docs: readonly Document[], options: CompileOptions): Validation {
+/** `rootOf` gives each pipeline's repository root: pipelines named from elsewhere keep their own. */
+export function validatePipelines(docs: readonly Document[], options: Omit<CompileOptions, 'root'>, rootOf: (doc: Document) => string): Validation {
   const validation: Validation = { graphs: [], diagnostics: duplicateNames(docs) };
   for (const doc of docs) {
-    const result = validatePipeline(doc, options);
+    const result = validatePipeline(doc, { ...options, root: rootOf(doc) });
     if (result.ok) validation.graphs.push(result.value);
     else validation.diagnostics.push(...result.error);
   }
