@@ -1,6 +1,7 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, type LineCounter, type Node, type Pair } from 'yaml';
 import type YAML from 'yaml';
 import type { Location } from '../diagnostics/diagnostic.js';
+import { sourceOffset } from './scalar-offsets.js';
 
 /** One parsed pipeline file: its plain data plus everything needed to point back into the source. */
 export interface Document {
@@ -32,18 +33,25 @@ export function locationAt(doc: Pick<Document, 'file' | 'lines'>, start: number,
  * a missing key points at the mapping that should hold it.
  */
 export function locate(doc: Document, path: readonly PathSegment[], part: 'key' | 'value' = 'value'): Location {
-  let node: unknown = doc.yaml.contents;
-  let pair: Pair | undefined;
-  for (const segment of path) {
-    const next = child(doc, node, segment);
-    if (next === undefined) break;
-    ({ node, pair } = next);
-  }
+  const { node, pair } = find(doc, path);
   const target = part === 'key' && pair !== undefined && isNode(pair.key) ? pair.key : node;
   const range = isNode(target) ? target.range : undefined;
   if (!range) return locationAt(doc, 0);
   return locationAt(doc, range[0], range[1]);
 }
+
+/** The deepest node along the path, and the pair that holds it. */
+function find(doc: Document, path: readonly PathSegment[]): { node: unknown; pair: Pair | undefined } {
+  let found: { node: unknown; pair: Pair | undefined } = { node: doc.yaml.contents, pair: undefined };
+  for (const segment of path) {
+    const next = child(doc, found.node, segment);
+    if (next === undefined) break;
+    found = next;
+  }
+  return found;
+}
+
+const nodeAt = (doc: Document, path: readonly PathSegment[]): unknown => find(doc, path).node;
 
 function child(
   doc: Document,
@@ -66,24 +74,13 @@ function isNode(value: unknown): value is Node {
   return typeof value === 'object' && value !== null && 'range' in value;
 }
 
-/**
- * The location of an offset inside a string value (e.g. a column inside `${{ }}`). Quoting and block scalars
- * shift source offsets, so the offset is anchored on the nearest `${{` before it, which appears verbatim in
- * both the value and the source.
- */
+/** The location of an offset inside a string value, such as a column inside `${{ }}`. */
 export function locateInString(doc: Document, path: readonly PathSegment[], offset: number): Location {
-  const whole = locate(doc, path);
-  const value = String(valueAt(doc.value, path) ?? '');
-  const raw = doc.text.slice(whole.start.offset, whole.end.offset);
-  const anchor = value.lastIndexOf('${{', offset);
-  const anchors = anchor < 0 ? 0 : countOccurrences(value.slice(0, anchor), '${{');
-  const rawAnchor = nthIndexOf(raw, '${{', anchors);
-  const start = anchor < 0 || rawAnchor < 0 ? plainOffset(raw, offset) : rawAnchor + (offset - anchor);
-  return locationAt(doc, whole.start.offset + Math.min(start, raw.length));
-}
-
-function plainOffset(raw: string, offset: number): number {
-  return /^['"]/.test(raw) ? offset + 1 : offset;
+  const node = nodeAt(doc, path);
+  const range = isScalar(node) ? node.range : undefined;
+  if (!isScalar(node) || !range) return locate(doc, path);
+  const raw = doc.text.slice(range[0], range[1]);
+  return locationAt(doc, range[0] + Math.min(sourceOffset(raw, node.type, offset), raw.length));
 }
 
 /** The plain value at a data path, or undefined. */
@@ -94,16 +91,4 @@ export function valueAt(value: unknown, path: readonly PathSegment[]): unknown {
     node = (node as Record<string, unknown>)[String(segment)];
   }
   return node;
-}
-
-function countOccurrences(text: string, needle: string): number {
-  let count = 0;
-  for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) count++;
-  return count;
-}
-
-function nthIndexOf(text: string, needle: string, n: number): number {
-  let i = text.indexOf(needle);
-  for (let k = 0; k < n && i >= 0; k++) i = text.indexOf(needle, i + needle.length);
-  return i;
 }
