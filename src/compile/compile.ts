@@ -157,16 +157,18 @@ class CompileContext {
 
   private condition(condition: string | boolean | undefined, path: PathSegment[], contexts: Contexts): string | null {
     if (condition === undefined) return null;
-    const source = String(condition).trim().replace(/^\$\{\{([\s\S]*)\}\}$/, '$1').trim();
+    const written = String(condition);
+    const source = written.trim().replace(/^\$\{\{([\s\S]*)\}\}$/, '$1').trim();
+    const at = written.indexOf(source);
     const expr = parseExpression(source);
     if (!expr.ok) {
-      this.report('DAG047', expr.error.message, path);
+      this.report('DAG047', expr.error.message, path, at + expr.error.offset);
       return null;
     }
     if (isRuntime(expr.value)) return source;
     const value = evaluate(expr.value, { contexts });
     if (!value.ok) {
-      this.report('DAG072', value.error.message, path);
+      this.report('DAG072', value.error.message, path, at + value.error.start);
       return null;
     }
     return truthy(value.value) ? 'true' : 'false';
@@ -193,15 +195,15 @@ class CompileContext {
     return checked.path;
   }
 
-  private readList(file: string): Result<unknown, string> {
+  private readList(file: string): Result<unknown, { code: 'DAG050' | 'DAG070'; message: string }> {
     const checked = repoPath(file, this.pipelineDir, this.options.root);
-    if ('refused' in checked) return fail(checked.refused);
+    if ('refused' in checked) return fail({ code: 'DAG050', message: checked.refused });
     const text = this.options.readFile(resolve(this.options.root, this.pipelineDir, checked.path));
-    if (text === undefined) return fail('no such file');
+    if (text === undefined) return fail({ code: 'DAG070', message: 'no such file' });
     try {
       return ok(extname(file) === '.json' ? JSON.parse(text) : YAML.parse(text, { maxAliasCount: 100 }));
     } catch (e) {
-      return fail(e instanceof Error ? e.message.split('\n')[0] ?? '' : String(e));
+      return fail({ code: 'DAG070', message: e instanceof Error ? e.message.replaceAll('\n', ' ') : String(e) });
     }
   }
 

@@ -13,7 +13,7 @@ export interface Combination {
 }
 
 export interface MatrixProblem {
-  code: 'DAG044' | 'DAG070' | 'DAG071' | 'DAG072' | 'DAG073' | 'DAG074';
+  code: 'DAG044' | 'DAG050' | 'DAG070' | 'DAG071' | 'DAG072' | 'DAG073' | 'DAG074';
   message: string;
   /** The path below `matrix` the problem is at, and the offset in that string value when known. */
   path: (string | number)[];
@@ -23,7 +23,7 @@ export interface MatrixProblem {
 export interface MatrixSources {
   contexts: Contexts;
   /** Reads a JSON or YAML list file named relative to the pipeline's folder. */
-  readList: (file: string) => Result<unknown, string>;
+  readList: (file: string) => Result<unknown, { code: 'DAG050' | 'DAG070'; message: string }>;
 }
 
 type Row = Record<string, Value>;
@@ -52,8 +52,8 @@ export function expandMatrix(raw: Record<string, unknown>, sources: MatrixSource
 }
 
 function axisValues(axis: string, spec: unknown, sources: MatrixSources): Result<Value[], MatrixProblem> {
-  const problem = (code: MatrixProblem['code'], message: string, offset?: number): Result<Value[], MatrixProblem> =>
-    fail({ code, message, path: [axis], ...(offset === undefined ? {} : { offset }) });
+  const problem = (code: MatrixProblem['code'], message: string, offset?: number, below: (string | number)[] = []): Result<Value[], MatrixProblem> =>
+    fail({ code, message, path: [axis, ...below], ...(offset === undefined ? {} : { offset }) });
   let values: unknown = spec;
   if (typeof spec === 'string') {
     const evaluated = evaluateValue(spec, sources.contexts);
@@ -61,7 +61,7 @@ function axisValues(axis: string, spec: unknown, sources: MatrixSources): Result
     values = evaluated.value;
   } else if (isFileAxis(spec)) {
     const read = sources.readList(spec.from);
-    if (!read.ok) return problem('DAG070', `matrix axis \`${axis}\`: cannot read ${spec.from}: ${read.error}`);
+    if (!read.ok) return problem(read.error.code, `matrix axis \`${axis}\`: cannot read ${spec.from}: ${read.error.message}`, undefined, ['from']);
     values = read.value;
   }
   if (!Array.isArray(values)) {
@@ -72,7 +72,8 @@ function axisValues(axis: string, spec: unknown, sources: MatrixSources): Result
   if (!resolved.ok) return problem('DAG072', resolved.error);
   const invalid = resolved.value.findIndex((v) => v === null || typeof v === 'object');
   if (invalid >= 0) {
-    return problem('DAG074', `matrix axis \`${axis}\`: value ${invalid + 1} is ${describe(resolved.value[invalid])}; values name task instances, so use strings, numbers or booleans`);
+    const message = `matrix axis \`${axis}\`: value ${invalid + 1} is ${describe(resolved.value[invalid])}; values name task instances, so use strings, numbers or booleans`;
+    return problem('DAG074', message, undefined, Array.isArray(spec) ? [invalid] : []);
   }
   return ok(resolved.value);
 }
