@@ -20,6 +20,10 @@ export function parseText(file: string, path: string, text: string): Result<Docu
   if (first !== undefined) return fail([yamlDiagnostic(first, text, at(Math.min(first.pos[0], endOfContent(text))), at(0))]);
 
   const data = toPlainData(yaml);
+  if (data instanceof Error && !(data instanceof ReferenceError)) {
+    const message = `YAML error: ${data.message}`;
+    return fail([error('DAG001', message, at(firstMergeKeyOffset(yaml)), 'a merge key `<<` takes a mapping or an alias of one')]);
+  }
   if (data instanceof Error) {
     const alias = firstAliasOffset(yaml);
     return fail([
@@ -53,12 +57,12 @@ function parseYaml(text: string, lineCounter: LineCounter): YAML.Document.Parsed
   }
 }
 
+/** Errors here are about the document (alias bombs, merge keys of non-mappings), not bugs: they become values. */
 function toPlainData(yaml: YAML.Document.Parsed): unknown {
   try {
     return yaml.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (e) {
-    if (e instanceof ReferenceError || e instanceof RangeError) return e;
-    throw e;
+    return e instanceof Error ? e : new Error(String(e));
   }
 }
 
@@ -79,6 +83,18 @@ function yamlDiagnostic(e: YAML.YAMLError, text: string, location: Location, fil
 /** Errors found at end of input (an unclosed bracket) read better on the last line that holds something. */
 function endOfContent(text: string): number {
   return text.trimEnd().length;
+}
+
+function firstMergeKeyOffset(yaml: YAML.Document.Parsed): number {
+  let offset = 0;
+  YAML.visit(yaml, {
+    Pair(_, pair) {
+      if (!YAML.isScalar(pair.key) || pair.key.source !== '<<') return undefined;
+      offset = pair.key.range?.[0] ?? 0;
+      return YAML.visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 function firstAliasOffset(yaml: YAML.Document.Parsed): number {

@@ -62,7 +62,7 @@ describe('compile properties', () => {
         const result = validatePipeline(parsed.value, options());
         if (!result.ok) expect(result.error.length).toBeGreaterThan(0);
       }),
-      { numRuns: 300 },
+      { numRuns: 600 },
     );
   });
 });

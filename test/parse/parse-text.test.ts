@@ -54,6 +54,10 @@ describe('parseText', () => {
     expect(result.ok && result.value.value.tasks).toEqual({ a: { timeout: '1m', run: 'x' } });
   });
 
+  it('reports a merge key of something other than a mapping (found by the property test)', () => {
+    expect(firstError('version: 1\ntasks:\n  a:\n    <<: [null]\n')).toMatchObject({ code: 'DAG001', line: 4, col: 5 });
+  });
+
   it('refuses a non-mapping root and an empty file', () => {
     expect(firstError('- a\n- b\n')).toMatchObject({ code: 'DAG005', line: 1, col: 1, message: expect.stringContaining('not a list') });
     expect(firstError('')).toMatchObject({ code: 'DAG005' });
