@@ -2,7 +2,7 @@
 // usage: node scripts/deploy.mjs --model xgboost --auc 0.83 --date 2024-03-01 --out deploy/current.json
 import fs from 'node:fs';
 import path from 'node:path';
-import { Failure, args, cli, isoDate, readJson, safeName, writeFileAtomic, writeJson } from './lib.mjs';
+import { Failure, args, cli, isoDate, readJson, safeName, writeFileAtomic, writeJson } from '../../common/script-kit.mjs';
 
 await cli(() => {
   const { values } = args(

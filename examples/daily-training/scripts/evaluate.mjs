@@ -1,7 +1,7 @@
 // evaluate: scores one model on the holdout split, writes metrics/<model>.json and `auc=<value>` to $DAGLINE_OUTPUT.
 // usage: node scripts/evaluate.mjs --model xgboost --model-file models/xgboost.json \
 //          --features data/features/2024-03-01.csv --out metrics/xgboost.json
-import { Failure, args, cli, readJson, safeName, setOutputs, writeJson } from './lib.mjs';
+import { Failure, args, cli, readJson, safeName, setOutputs, writeJson } from '../../common/script-kit.mjs';
 import { algorithm, auc, readFeatures } from './models.mjs';
 
 await cli(() => {

@@ -1,6 +1,6 @@
 // extract: writes one day of (synthetic) customer data, seeded by the date, so a date always gives the same rows.
 // usage: node scripts/extract.mjs --date 2024-03-01 --rows 200 --out data/raw/2024-03-01.csv
-import { Failure, args, cli, isoDate, rng, toCsv, writeFileAtomic } from './lib.mjs';
+import { Failure, args, cli, isoDate, rng, toCsv, writeFileAtomic } from '../../common/script-kit.mjs';
 
 export const COLUMNS = ['customer_id', 'age', 'tenure_months', 'monthly_spend', 'support_calls', 'churned'];
 

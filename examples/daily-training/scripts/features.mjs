@@ -1,6 +1,6 @@
 // features: turns the raw rows of a day into standardised features plus a deterministic train/holdout split.
 // usage: node scripts/features.mjs --in data/raw/2024-03-01.csv --out data/features/2024-03-01.csv
-import { args, cli, readCsv, rng, toCsv, writeFileAtomic, Failure } from './lib.mjs';
+import { args, cli, readCsv, rng, toCsv, writeFileAtomic, Failure } from '../../common/script-kit.mjs';
 
 const HOLDOUT = 0.3;
 

@@ -1,7 +1,7 @@
 // Tiny, real learning algorithms in plain JavaScript. Each model is fitted by `fit(X, y, rand)` into a plain
 // JSON-able object and scored by `score(model, x)` (higher = more likely churn). The names follow the params of
 // the pipeline; the algorithms are small stand-ins for the real libraries.
-import { Failure, readCsv } from './lib.mjs';
+import { Failure, readCsv } from '../../common/script-kit.mjs';
 
 const sigmoid = (z) => 1 / (1 + Math.exp(-z));
 

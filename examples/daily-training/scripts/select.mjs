@@ -2,7 +2,7 @@
 // $DAGLINE_OUTPUT and a small report.
 // usage: node scripts/select.mjs --models xgboost,random_forest --metrics-dir metrics --out reports/selection-2024-03-01.json
 import path from 'node:path';
-import { Failure, args, cli, readJson, safeName, setOutputs, writeJson } from './lib.mjs';
+import { Failure, args, cli, readJson, safeName, setOutputs, writeJson } from '../../common/script-kit.mjs';
 
 await cli(() => {
   const { values } = args({ models: { type: 'string' }, 'metrics-dir': { type: 'string', default: 'metrics' }, out: { type: 'string' } }, ['models', 'out']);

@@ -1,6 +1,6 @@
 // train: fits one model on the training split of a day's features and writes it as JSON.
 // usage: node scripts/train.mjs --model xgboost --features data/features/2024-03-01.csv --out models/xgboost.json
-import { args, cli, rng, safeName, writeJson } from './lib.mjs';
+import { args, cli, rng, safeName, writeJson } from '../../common/script-kit.mjs';
 import { algorithm, readFeatures } from './models.mjs';
 
 await cli(() => {

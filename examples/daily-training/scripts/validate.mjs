@@ -1,6 +1,6 @@
 // validate_data: checks the raw file of a day before anything is built on it; exits 1 on bad data.
 // usage: node scripts/validate.mjs data/raw/2024-03-01.csv --min-rows 100 --report reports/validation-2024-03-01.json
-import { Failure, args, cli, readCsv, writeJson } from './lib.mjs';
+import { Failure, args, cli, readCsv, writeJson } from '../../common/script-kit.mjs';
 
 const COLUMNS = ['customer_id', 'age', 'tenure_months', 'monthly_spend', 'support_calls', 'churned'];
 const RANGES = { age: [16, 120], tenure_months: [0, 600], monthly_spend: [0, 100_000], support_calls: [0, 1000] };

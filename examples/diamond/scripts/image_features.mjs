@@ -1,6 +1,6 @@
 // image_features: per photo, brightness, contrast, top-vs-bottom brightness and edge energy.
 // usage: node scripts/image_features.mjs --in data/prepared/images.jsonl --out data/features/image.csv
-import { Failure, args, cli, readText, toCsv, writeFileAtomic } from './lib.mjs';
+import { Failure, args, cli, readText, toCsv, writeFileAtomic } from '../../common/script-kit.mjs';
 
 await cli(() => {
   const { values } = args({ in: { type: 'string' }, out: { type: 'string' } }, ['in', 'out']);

@@ -3,7 +3,7 @@
 // Writes three files: images.jsonl (id, width, height, pixels), titles.csv (id, title), labels.csv (id, label, split).
 // usage: node scripts/prepare.mjs --items 240 --seed 42 --out-dir data/prepared
 import path from 'node:path';
-import { Failure, args, cli, rng, toCsv, writeFileAtomic } from './lib.mjs';
+import { Failure, args, cli, rng, toCsv, writeFileAtomic } from '../../common/script-kit.mjs';
 
 const OUTDOOR = ['trail', 'garden', 'tent', 'sun', 'beach', 'hiking', 'patio'];
 const INDOOR = ['lamp', 'sofa', 'desk', 'kitchen', 'shelf', 'cushion', 'rug'];

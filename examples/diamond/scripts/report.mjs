@@ -1,6 +1,6 @@
 // report: a Markdown page on the trained model: holdout accuracy against each branch alone, and the weights.
 // usage: node scripts/report.mjs --model model/model.json --out reports/model.md
-import { Failure, args, cli, readJson, writeFileAtomic } from './lib.mjs';
+import { Failure, args, cli, readJson, writeFileAtomic } from '../../common/script-kit.mjs';
 
 await cli(() => {
   const { values } = args({ model: { type: 'string' }, out: { type: 'string' } }, ['model', 'out']);

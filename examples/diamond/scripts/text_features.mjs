@@ -1,6 +1,6 @@
 // text_features: per title, length and counts of words from two small keyword lists.
 // usage: node scripts/text_features.mjs --in data/prepared/titles.csv --out data/features/text.csv
-import { Failure, args, cli, readCsv, toCsv, writeFileAtomic } from './lib.mjs';
+import { Failure, args, cli, readCsv, toCsv, writeFileAtomic } from '../../common/script-kit.mjs';
 
 const OUTDOOR = new Set(['trail', 'garden', 'tent', 'sun', 'beach', 'hiking', 'patio', 'camping', 'outdoor']);
 const INDOOR = new Set(['lamp', 'sofa', 'desk', 'kitchen', 'shelf', 'cushion', 'rug', 'indoor', 'bedroom']);

@@ -2,7 +2,7 @@
 // comparison, on each alone) and writes the model with its holdout accuracy; accuracy=… goes to $DAGLINE_OUTPUT.
 // usage: node scripts/train.mjs --image data/features/image.csv --text data/features/text.csv \
 //          --labels data/prepared/labels.csv --out model/model.json
-import { Failure, args, cli, readCsv, setOutputs, writeJson } from './lib.mjs';
+import { Failure, args, cli, readCsv, setOutputs, writeJson } from '../../common/script-kit.mjs';
 
 function keyed(file, what) {
   const { header, rows } = readCsv(file, what);

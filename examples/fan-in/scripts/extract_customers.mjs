@@ -1,6 +1,6 @@
 // extract_customers: the customer table as of a date (synthetic, seeded by the date).
 // usage: node scripts/extract_customers.mjs --date 2024-03-01 --count 50 --out data/raw/customers-2024-03-01.csv
-import { Failure, args, cli, isoDate, rng, toCsv, writeFileAtomic } from './lib.mjs';
+import { Failure, args, cli, isoDate, rng, toCsv, writeFileAtomic } from '../../common/script-kit.mjs';
 
 const COUNTRIES = ['DE', 'FR', 'NL', 'ES', 'IT'];
 const SEGMENTS = ['consumer', 'small_business', 'enterprise'];

@@ -1,6 +1,6 @@
 // extract_events: one day of web events (synthetic, seeded by the date).
 // usage: node scripts/extract_events.mjs --date 2024-03-01 --count 1000 --customers 50 --out data/raw/events-2024-03-01.csv
-import { Failure, args, cli, isoDate, rng, toCsv, writeFileAtomic } from './lib.mjs';
+import { Failure, args, cli, isoDate, rng, toCsv, writeFileAtomic } from '../../common/script-kit.mjs';
 
 const TYPES = [['page_view', 0.7], ['add_to_cart', 0.2], ['support_chat', 0.1]];
 

@@ -1,6 +1,6 @@
 // extract_orders: one day of orders (synthetic, seeded by the date); customer ids refer to the customer table.
 // usage: node scripts/extract_orders.mjs --date 2024-03-01 --count 300 --customers 50 --out data/raw/orders-2024-03-01.csv
-import { Failure, args, cli, isoDate, rng, toCsv, writeFileAtomic } from './lib.mjs';
+import { Failure, args, cli, isoDate, rng, toCsv, writeFileAtomic } from '../../common/script-kit.mjs';
 
 await cli(() => {
   const { values } = args(

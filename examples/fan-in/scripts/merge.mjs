@@ -2,7 +2,7 @@
 // or an event names a customer that is not in the customer table (a broken join is bad data, not a zero).
 // usage: node scripts/merge.mjs --customers data/raw/customers-D.csv --orders data/raw/orders-D.csv \
 //          --events data/raw/events-D.csv --out data/merged/customers-D.csv
-import { Failure, args, cli, readCsv, toCsv, writeFileAtomic } from './lib.mjs';
+import { Failure, args, cli, readCsv, toCsv, writeFileAtomic } from '../../common/script-kit.mjs';
 
 function table(file, what, columns) {
   const { header, rows } = readCsv(file, what);

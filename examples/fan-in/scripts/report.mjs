@@ -1,7 +1,7 @@
 // report: a Markdown summary of the merged table (revenue by country and segment, top customers); also writes
 // customers=…, revenue_eur=… and top_country=… to $DAGLINE_OUTPUT.
 // usage: node scripts/report.mjs --date 2024-03-01 --in data/merged/customers-2024-03-01.csv --out reports/2024-03-01.md
-import { Failure, args, cli, isoDate, readCsv, setOutputs, writeFileAtomic } from './lib.mjs';
+import { Failure, args, cli, isoDate, readCsv, setOutputs, writeFileAtomic } from '../../common/script-kit.mjs';
 
 await cli(() => {
   const { values } = args({ date: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' } }, ['date', 'in', 'out']);

@@ -2,7 +2,7 @@
 // Markdown and a JSON leaderboard; best_model=… and best_rmse=… go to $DAGLINE_OUTPUT.
 // usage: node scripts/leaderboard.mjs --models models.json --dir out --out reports/leaderboard.md
 import path from 'node:path';
-import { Failure, args, cli, readJson, safeName, setOutputs, writeFileAtomic, writeJson } from './lib.mjs';
+import { Failure, args, cli, readJson, safeName, setOutputs, writeFileAtomic, writeJson } from '../../common/script-kit.mjs';
 
 await cli(() => {
   const { values } = args({ models: { type: 'string' }, dir: { type: 'string' }, out: { type: 'string' }, top: { type: 'string', default: '10' } }, ['models', 'dir', 'out']);

@@ -1,7 +1,7 @@
 // make-data: (re)generates data.csv, the small regression data set every model of the zoo is fitted on:
 // y = sin(2.5x) + 0.3x^2 + noise, 80 points, every fourth one held out for validation.
 // usage: node scripts/make-data.mjs data.csv
-import { Failure, cli, rng, toCsv, writeFileAtomic } from './lib.mjs';
+import { Failure, cli, rng, toCsv, writeFileAtomic } from '../../common/script-kit.mjs';
 
 await cli(() => {
   const out = process.argv[2];

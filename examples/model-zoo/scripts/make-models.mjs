@@ -2,7 +2,7 @@
 // Not a pipeline task: the list must exist when the pipeline is compiled. 5 degrees x 20 ridge strengths = 100 models;
 // a name is its configuration: poly<degree>-l2-<lambda>.
 // usage: node scripts/make-models.mjs models.json
-import { Failure, cli, writeFileAtomic } from './lib.mjs';
+import { Failure, cli, writeFileAtomic } from '../../common/script-kit.mjs';
 
 export const LAMBDAS = ['0', '1e-6', '3e-6', '1e-5', '3e-5', '1e-4', '3e-4', '1e-3', '3e-3', '1e-2', '3e-2', '1e-1', '3e-1', '1', '3', '10', '30', '100', '300', '1000'];
 

@@ -2,7 +2,7 @@
 // (poly<degree>-l2-<lambda>), and writes its coefficients and errors. Kept tiny on purpose: the zoo is also
 // used to time Dagline itself on a 100-task matrix.
 // usage: node scripts/train.mjs poly3-l2-1e-4 --data data.csv --out out/poly3-l2-1e-4.json
-import { Failure, args, cli, readCsv, writeJson } from './lib.mjs';
+import { Failure, args, cli, readCsv, writeJson } from '../../common/script-kit.mjs';
 
 /** Solves A x = b (small, dense) by Gaussian elimination with partial pivoting. */
 function solve(A, b) {

@@ -1,4 +1,4 @@
-// Small helpers shared by this example's scripts: argument parsing, CSV, atomic writes, a seeded PRNG and
+// Small helpers shared by the examples' scripts: argument parsing, CSV, atomic writes, a seeded PRNG and
 // the `$DAGLINE_OUTPUT` convention. No dependencies: only Node's standard library.
 import fs from 'node:fs';
 import path from 'node:path';
