@@ -1,0 +1,147 @@
+// Micro-benchmark for src/run/process.ts: how fast can we start and reap 1,000 no-op tasks (`bash -c true`)
+// at concurrency 2? Baseline: `xargs -P2 -n1 bash -c true`, measured in the same run.
+//
+//   node bench/spawn.mjs [tasks=1000] [runs=5]
+//
+// Rows: xargs; bare child_process.spawn (stdio ignored); spawn with a per-task log fd (open 'a', close after
+// exit) and a process group; execa with lean options (same fds, detached, buffer off, cleanup off, …); execa
+// with default options; and runProcess itself (src/run/process.ts, loaded through Node's type stripping, so
+// Node >= 22.18 / 23.6 is needed — `npx node` gives the project's Node 24).
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { registerHooks } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { median, table } from './measure.mjs';
+
+const TASKS = Number(process.argv[2] ?? 1000);
+const RUNS = Number(process.argv[3] ?? 5);
+const CONCURRENCY = 2;
+const dir = mkdtempSync(join(tmpdir(), 'dagline-spawn-bench-'));
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' };
+// Load src/ as TypeScript (Node's type stripping): map the `.js` of relative imports to the `.ts` beside it.
+registerHooks({
+  resolve(specifier, context, next) {
+    try {
+      return next(specifier, context);
+    } catch (error) {
+      if (specifier.startsWith('.') && specifier.endsWith('.js')) return next(`${specifier.slice(0, -3)}.ts`, context);
+      throw error;
+    }
+  },
+});
+const { runProcess } = await import('../src/run/process.ts');
+
+/** Runs `task(i)` for i in [0, TASKS) with at most CONCURRENCY in flight; resolves when all are done. */
+async function pool(task) {
+  let next = 0;
+  const worker = async () => {
+    while (next < TASKS) await task(next++);
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
+
+const spawnBare = () =>
+  new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', 'true'], { stdio: 'ignore', env });
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+
+const spawnLogFd = (i) =>
+  new Promise((resolve, reject) => {
+    const fd = openSync(join(dir, `spawn-${i % 50}.log`), 'a');
+    const child = spawn('bash', ['-c', 'true'], { stdio: ['ignore', fd, fd], env, cwd: dir, detached: true });
+    child.once('error', (e) => (closeSync(fd), reject(e)));
+    child.once('exit', (code) => {
+      closeSync(fd);
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {}
+      resolve(code);
+    });
+  });
+
+const execaLean = async (i) => {
+  const fd = openSync(join(dir, `execa-${i % 50}.log`), 'a');
+  try {
+    await execa('bash', ['-c', 'true'], {
+      stdin: 'ignore',
+      stdout: fd,
+      stderr: fd,
+      env,
+      extendEnv: false,
+      cwd: dir,
+      detached: true,
+      buffer: false,
+      stripFinalNewline: false,
+      cleanup: false,
+      reject: false,
+      forceKillAfterDelay: false,
+      verbose: 'none',
+    });
+  } finally {
+    closeSync(fd);
+  }
+};
+
+const execaDefault = () => execa('bash', ['-c', 'true']);
+
+const runProcessTask = async (i) => {
+  const outcome = await runProcess({
+    file: 'bash',
+    args: ['-c', 'true'],
+    cwd: dir,
+    env,
+    timeoutMs: 60_000,
+    killGraceMs: 5_000,
+    logFile: join(dir, 'run', `task-${i % 50}.log`),
+  });
+  if (outcome.exitCode !== 0) throw new Error(`runProcess: ${JSON.stringify(outcome)}`);
+};
+
+const xargs = () => {
+  const input = 'x\n'.repeat(TASKS);
+  const result = spawnSync('xargs', ['-P2', '-n1', 'bash', '-c', 'true'], { input, stdio: ['pipe', 'ignore', 'inherit'] });
+  if (result.status !== 0) throw new Error(`xargs exited ${result.status}`);
+};
+
+async function time(fn) {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+const variants = [
+  ['xargs -P2 -n1 bash -c true', xargs],
+  ['child_process.spawn (stdio ignore)', () => pool(spawnBare)],
+  ['child_process.spawn (log fd, group)', () => pool(spawnLogFd)],
+  ['execa lean (log fd, group)', () => pool(execaLean)],
+  ['execa default', () => pool(execaDefault)],
+  ['runProcess (src/run/process.ts)', () => pool(runProcessTask)],
+];
+
+try {
+  const samples = new Map(variants.map(([name]) => [name, []]));
+  await pool(spawnBare); // warm up the page cache and the JIT
+  // Interleave the variants run by run, so a noisy moment on the machine does not hit one variant only.
+  for (let r = 0; r < RUNS; r++) {
+    for (const [name, fn] of variants) samples.get(name).push(await time(fn));
+  }
+  const base = median(samples.get(variants[0][0]));
+  const rows = variants.map(([name]) => {
+    const ms = median(samples.get(name));
+    return {
+      variant: name,
+      tasks: TASKS,
+      [`ms (median of ${RUNS})`]: ms.toFixed(0),
+      'vs xargs': `${(ms / base).toFixed(2)}×`,
+      'ms/task': (ms / TASKS).toFixed(2),
+    };
+  });
+  console.log(`${TASKS} × bash -c true at concurrency ${CONCURRENCY}, Node ${process.version}\n`);
+  console.log(table(rows));
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
