@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Generates src/validate/pipeline.generated.ts from schema/pipeline.schema.json.
 //
-//   node scripts/gen-types.mjs           (npm run gen:types) writes the file
+//   node scripts/gen-types.mjs           (npm run gen) writes the file
 //   node scripts/gen-types.mjs --check   exits 1 if the file on disk is not what would be generated
 //
 // The schema is the single source of truth. Before handing it to json-schema-to-typescript, a copy is adjusted
@@ -24,7 +24,7 @@ const ROOT_NAME = 'PipelineDocument';
 const BANNER = `/* eslint-disable */
 /**
  * GENERATED FILE, DO NOT EDIT.
- * Generated from schema/pipeline.schema.json by scripts/gen-types.mjs; run \`npm run gen:types\` after changing
+ * Generated from schema/pipeline.schema.json by scripts/gen-types.mjs; run \`npm run gen\` after changing
  * the schema (\`node scripts/gen-types.mjs --check\` fails when this file is stale).
  */`;
 
@@ -97,7 +97,7 @@ async function main() {
   if (check) {
     const current = await readFile(OUTPUT, 'utf8').catch(() => undefined);
     if (current === source) return;
-    process.stderr.write(`${relative} is ${current === undefined ? 'missing' : 'out of date'}; run \`npm run gen:types\`\n`);
+    process.stderr.write(`${relative} is ${current === undefined ? 'missing' : 'out of date'}; run \`npm run gen\`\n`);
     process.exitCode = 1;
     return;
   }

@@ -230,14 +230,14 @@ class Execution {
       signal: this.abort.signal,
       ...(this.options.streamOutput ? { onOutput: (stream: 'stdout' | 'stderr', text: string) => this.reporter.onEvent({ type: 'task-output', id: task.id, stream, text }) } : {}),
     });
-    return this.interpret(outcome, outputFile);
+    return this.interpret(task, outcome, outputFile);
   }
 
-  private interpret(outcome: ProcessOutcome, outputFile: string): AttemptOutcome {
+  private interpret(task: Task, outcome: ProcessOutcome, outputFile: string): AttemptOutcome {
     const { exitCode } = outcome;
     if (outcome.spawnError !== undefined) return { status: 'failed', exitCode, retryable: false, outputs: {}, reason: outcome.spawnError };
     if (outcome.cancelled) return { status: 'cancelled', exitCode, retryable: false, outputs: {}, reason: 'cancelled' };
-    if (outcome.timedOut) return { status: 'failed', exitCode, retryable: true, outputs: {}, reason: `timed out after ${outcome.durationMs} ms`, timedOut: true };
+    if (outcome.timedOut) return { status: 'failed', exitCode, retryable: true, outputs: {}, reason: `timed out after ${formatMs(task.timeoutMs ?? outcome.durationMs)}`, timedOut: true };
     if (exitCode !== 0) {
       const reason = exitCode === null ? `killed by ${outcome.signal ?? 'a signal'}` : `exit code ${exitCode}`;
       return { status: 'failed', exitCode, retryable: true, outputs: {}, reason };
@@ -323,6 +323,8 @@ function renderEnv(task: Task, contexts: Parameters<typeof renderParts>[1]): Rec
   }
   return env;
 }
+
+const formatMs = (ms: number) => (ms < 1000 ? `${ms}ms` : `${ms / 1000}s`);
 
 function readIfPresent(path: string): string {
   try {

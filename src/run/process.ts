@@ -104,10 +104,10 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
     });
 
   if (spec.signal?.aborted) return notStarted({ cancelled: true });
-  const prepared = prepare(spec);
-  if (!prepared.ok) return notStarted({ spawnError: prepared.error });
-  const logFd = prepared.value;
   const piped = spec.onOutput !== undefined;
+  const prepared = prepare(spec, piped);
+  if (!prepared.ok) return notStarted({ spawnError: prepared.error });
+  const log = prepared.value;
 
   let child: ChildProcess;
   try {
@@ -115,11 +115,11 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
       cwd: spec.cwd,
       env: spec.env,
       detached: true,
-      stdio: piped ? ['ignore', 'pipe', 'pipe'] : ['ignore', logFd, logFd],
+      stdio: piped ? ['ignore', 'pipe', 'pipe'] : ['ignore', log.fd, log.fd],
     });
   } catch (error) {
     // Synchronous failures: invalid arguments (a NUL byte in an argument or env value), EMFILE, …
-    closeQuietly(logFd);
+    log.close();
     return notStarted({ spawnError: describeSpawnError(spec, error) });
   }
 
@@ -143,7 +143,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
       clearTimeout(killTimer);
       clearTimeout(pollTimer);
       spec.signal?.removeEventListener('abort', onAbort);
-      closeQuietly(logFd);
+      log.close();
       resolvePromise({
         exitCode,
         signal: exitSignal,
@@ -176,7 +176,7 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
           if (settled) return; // a straggler after the drain: the task has been reported done
           if (logError === undefined) {
             try {
-              writeFully(logFd, chunk);
+              log.write(chunk);
             } catch (error) {
               logError = `cannot write log file ${spec.logFile}: ${errorMessage(error)}`;
             }
@@ -263,8 +263,34 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
   });
 }
 
-/** Checks the working directory and opens the log file (for appending; parent folders created). */
-function prepare(spec: ProcessSpec): Result<number, string> {
+/**
+ * A task's log. When output is piped through us the file is opened at the first byte, so the many tasks that
+ * print nothing cost no file at all (on a 1,000-task run the opens were a seventh of the wall time).
+ */
+class LogFile {
+  constructor(
+    private readonly path: string,
+    public fd: number | undefined,
+  ) {}
+
+  write(chunk: Buffer): void {
+    this.fd ??= openLog(this.path);
+    writeFully(this.fd, chunk);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeQuietly(this.fd);
+    this.fd = undefined;
+  }
+}
+
+function openLog(path: string): number {
+  mkdirSync(dirname(path), { recursive: true });
+  return openSync(path, 'a');
+}
+
+/** Checks the working directory and, unless output is piped, opens the log file for the child to write to. */
+function prepare(spec: ProcessSpec, piped: boolean): Result<LogFile, string> {
   try {
     const stat = statSync(spec.cwd, { throwIfNoEntry: false });
     if (stat === undefined) return fail(`working directory does not exist: ${spec.cwd}`);
@@ -273,8 +299,7 @@ function prepare(spec: ProcessSpec): Result<number, string> {
     return fail(`working directory is not accessible: ${spec.cwd} (${errorMessage(error)})`);
   }
   try {
-    mkdirSync(dirname(spec.logFile), { recursive: true });
-    return ok(openSync(spec.logFile, 'a'));
+    return ok(new LogFile(spec.logFile, piped ? undefined : openLog(spec.logFile)));
   } catch (error) {
     return fail(`cannot open log file ${spec.logFile}: ${errorMessage(error)}`);
   }

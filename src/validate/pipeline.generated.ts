@@ -1,7 +1,7 @@
 /* eslint-disable */
 /**
  * GENERATED FILE, DO NOT EDIT.
- * Generated from schema/pipeline.schema.json by scripts/gen-types.mjs; run `npm run gen:types` after changing
+ * Generated from schema/pipeline.schema.json by scripts/gen-types.mjs; run `npm run gen` after changing
  * the schema (`node scripts/gen-types.mjs --check` fails when this file is stale).
  */
 

@@ -1,26 +1,15 @@
-import { readFileSync } from 'node:fs';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { validate as generatedValidator } from './schema-validator.generated.js';
 import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
 import type { Code } from '../diagnostics/codes.js';
 import { locate, valueAt, type Document, type PathSegment } from '../parse/document.js';
 import { didYouMean } from './suggest.js';
 
-export const SCHEMA_URL = new URL('../../schema/pipeline.schema.json', import.meta.url);
-
-let validator: ValidateFunction | undefined;
-
-/** Compiled on first use, so commands that never validate do not pay for it. */
-function schemaValidator(): ValidateFunction {
-  validator ??= new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true }).compile(
-    JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object,
-  );
-  return validator;
-}
+/** ajv's code for the schema, generated ahead of time (scripts/gen-validator.mjs) so no start pays for compiling it. */
+const validate = generatedValidator as unknown as ValidateFunction;
 
 /** Validates a document against the JSON Schema and turns ajv's errors into one human diagnostic each. */
 export function checkSchema(doc: Document): Diagnostic[] {
-  const validate = schemaValidator();
   if (validate(doc.value)) return [];
   // ajv reports a bad property name twice: as the pattern failure (which names the key) and as propertyNames.
   const errors = collapseAlternatives((validate.errors ?? []).filter((e) => e.keyword !== 'propertyNames'));

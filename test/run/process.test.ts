@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,9 @@ afterAll(() => {
 
 /** A fresh folder per test; the task runs in it and logs to `<dir>/logs/task.log`. */
 function folder(): string {
-  return join(root, String(++counter));
+  const dir = join(root, String(++counter));
+  mkdirSync(dir);
+  return dir;
 }
 
 function spec(dir: string, script: string, overrides: Partial<ProcessSpec> = {}): ProcessSpec {
@@ -240,6 +242,13 @@ describe('runProcess: ending the process tree', () => {
       expect(readFileSync(join(dir, 'logs', 'task.log'), 'utf8')).toBe('hi\n');
       expect(await gone(pidIn(dir))).toBe(true);
     }
+  });
+
+  it('creates no log file for a piped task that prints nothing', async () => {
+    const dir = folder();
+    const outcome = await runProcess(spec(dir, 'true', { onOutput: () => undefined }));
+    expect(outcome.exitCode).toBe(0);
+    expect(existsSync(join(dir, 'logs', 'task.log'))).toBe(false);
   });
 
   it('does not wait for a process that left the group (setsid) and holds the pipe', async () => {

@@ -147,9 +147,12 @@ describe('the schema', () => {
   });
 });
 
-describe('generated types', () => {
-  it('src/validate/pipeline.generated.ts is what scripts/gen-types.mjs generates', () => {
-    const result = spawnSync(process.execPath, [join(REPO, 'scripts/gen-types.mjs'), '--check'], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
+describe('generated from the schema', () => {
+  it.each([
+    ['src/validate/pipeline.generated.ts', 'scripts/gen-types.mjs'],
+    ['src/validate/schema-validator.generated.ts', 'scripts/gen-validator.mjs'],
+  ])('%s is what %s generates (run `npm run gen` after changing the schema)', (_, script) => {
+    const result = spawnSync(process.execPath, [join(REPO, script), '--check'], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
