@@ -9,7 +9,6 @@
 // Node >= 22.18 / 23.6 is needed — `npx node` gives the project's Node 24).
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { registerHooks } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -20,18 +19,8 @@ const RUNS = Number(process.argv[3] ?? 5);
 const CONCURRENCY = 2;
 const dir = mkdtempSync(join(tmpdir(), 'dagline-spawn-bench-'));
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' };
-// Load src/ as TypeScript (Node's type stripping): map the `.js` of relative imports to the `.ts` beside it.
-registerHooks({
-  resolve(specifier, context, next) {
-    try {
-      return next(specifier, context);
-    } catch (error) {
-      if (specifier.startsWith('.') && specifier.endsWith('.js')) return next(`${specifier.slice(0, -3)}.ts`, context);
-      throw error;
-    }
-  },
-});
-const { runProcess } = await import('../src/run/process.ts');
+// The built module (npm run bench builds first).
+const { runProcess } = await import('../build/run/process.js');
 
 /** Runs `task(i)` for i in [0, TASKS) with at most CONCURRENCY in flight; resolves when all are done. */
 async function pool(task) {
