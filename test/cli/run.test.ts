@@ -72,3 +72,61 @@ describe('dagline run', () => {
     expect(final.tasks.first?.attempts).toHaveLength(1);
   }, 60_000);
 });
+
+describe('dagline run: selection, dry run, timeouts, shells', () => {
+  const CHAIN = `version: 1
+tasks:
+  a: { run: echo a >> order }
+  b: { needs: [a], run: echo b >> order }
+  c: { needs: [b], run: echo c >> order }
+  other: { run: echo other >> order }
+`;
+  const order = (repo: string) => readFileSync(join(repo, 'order'), 'utf8').trim().split('\n').sort();
+
+  it('--only runs just the named tasks; --from runs a task and everything downstream', () => {
+    const repo = repository({ 'pipeline.yml': CHAIN });
+    expect(dagline(['run', '--only', 'b'], { cwd: repo }).status).toBe(0);
+    expect(order(repo)).toEqual(['b']);
+    expect(dagline(['run', '--from', 'b', '-j', '1'], { cwd: repo }).status).toBe(0);
+    expect(order(repo)).toEqual(['b', 'b', 'c']);
+    expect(dagline(['run', '--only', 'nope'], { cwd: repo })).toMatchObject({ status: 2, stderr: expect.stringContaining('no task `nope`') });
+  });
+
+  it('--dry-run prints the plan and runs nothing', () => {
+    const repo = repository({ 'pipeline.yml': CHAIN });
+    const result = dagline(['run', '--dry-run'], { cwd: repo });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/layer 0[\s\S]*a[\s\S]*layer 1[\s\S]*b[\s\S]*dry run: nothing was run/);
+    expect(existsSync(join(repo, 'order'))).toBe(false);
+    expect(existsSync(join(repo, '.dagline'))).toBe(false);
+  });
+
+  it('--timeout ends the whole run and exits 3', () => {
+    const repo = repository({ 'pipeline.yml': 'version: 1\ntasks:\n  slow: { run: sleep 20 }\n' });
+    const started = Date.now();
+    const result = dagline(['run', '--timeout', '500ms'], { cwd: repo });
+    expect(result.status).toBe(3);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('honours shell:, args: and working-directory', () => {
+    const repo = repository({
+      'p/pipeline.yml': `version: 1
+tasks:
+  py:
+    shell: python3
+    run: open('py.txt', 'w').write('from python')
+  direct:
+    args: [sh, -c, 'echo "$0" > args.txt', 'a b; c']
+  nested:
+    working-directory: sub
+    run: pwd > here.txt
+`,
+      'p/sub/.keep': '',
+    });
+    expect(dagline(['run', 'p/pipeline.yml'], { cwd: repo }).status).toBe(0);
+    expect(readFileSync(join(repo, 'p/py.txt'), 'utf8')).toBe('from python');
+    expect(readFileSync(join(repo, 'p/args.txt'), 'utf8')).toBe('a b; c\n');
+    expect(readFileSync(join(repo, 'p/sub/here.txt'), 'utf8').trim()).toMatch(/p\/sub$/);
+  });
+});
