@@ -19,16 +19,15 @@ export interface Command {
 export const validateCommand: Command = {
   options: COMMON_OPTIONS,
   async run(args, io) {
-    const format = oneOf(args.values.format, ['text', 'json'] as const, 'text', 'format');
-    if (!format.ok) return format.error;
-    const loaded = await load(args, io);
-    if (!loaded.ok) return loaded.error;
-    const { diagnostics, graphs } = loaded.value;
-    if (format.value === 'json') {
+    const prepared = await loadAs(args, io, ['text', 'json'] as const);
+    if (!prepared.ok) return prepared.error;
+    const { format, loaded } = prepared.value;
+    const { diagnostics, graphs } = loaded;
+    if (format === 'json') {
       io.stdout.write(diagnosticsJson(sortDiagnostics(diagnostics)));
       return hasErrors(diagnostics) ? EXIT.invalid : EXIT.ok;
     }
-    if (report(loaded.value, io)) return EXIT.invalid;
+    if (report(loaded, io)) return EXIT.invalid;
     const tasks = graphs.reduce((n, g) => n + g.tasks.length, 0);
     io.stdout.write(`${graphs.length} pipeline${graphs.length === 1 ? '' : 's'} valid (${tasks} tasks)\n`);
     return EXIT.ok;
@@ -38,14 +37,13 @@ export const validateCommand: Command = {
 export const graphCommand: Command = {
   options: COMMON_OPTIONS,
   async run(args, io) {
-    const format = oneOf(args.values.format, ['mermaid', 'dot', 'json'] as const, 'mermaid', 'format');
-    if (!format.ok) return format.error;
-    const loaded = await load(args, io);
-    if (!loaded.ok) return loaded.error;
-    if (report(loaded.value, io)) return EXIT.invalid;
-    const graph = onePipeline(loaded.value.graphs, args.values.pipeline);
+    const prepared = await loadAs(args, io, ['mermaid', 'dot', 'json'] as const);
+    if (!prepared.ok) return prepared.error;
+    const { format, loaded } = prepared.value;
+    if (report(loaded, io)) return EXIT.invalid;
+    const graph = onePipeline(loaded.graphs, args.values.pipeline);
     if (!graph.ok) return graph.error;
-    io.stdout.write(formatGraph(graph.value, format.value));
+    io.stdout.write(formatGraph(graph.value, format));
     return EXIT.ok;
   },
 };
@@ -53,19 +51,26 @@ export const graphCommand: Command = {
 export const planCommand: Command = {
   options: COMMON_OPTIONS,
   async run(args, io) {
-    const format = oneOf(args.values.format, ['text', 'json'] as const, 'text', 'format');
-    if (!format.ok) return format.error;
-    const loaded = await load(args, io);
-    if (!loaded.ok) return loaded.error;
-    if (report(loaded.value, io)) return EXIT.invalid;
-    const chosen = args.values.pipeline === undefined ? ok(loaded.value.graphs) : onePipeline(loaded.value.graphs, args.values.pipeline);
+    const prepared = await loadAs(args, io, ['text', 'json'] as const);
+    if (!prepared.ok) return prepared.error;
+    const { format, loaded } = prepared.value;
+    if (report(loaded, io)) return EXIT.invalid;
+    const chosen = args.values.pipeline === undefined ? ok(loaded.graphs) : onePipeline(loaded.graphs, args.values.pipeline);
     if (!chosen.ok) return chosen.error;
     const plans = [chosen.value].flat().map(planGraph);
     const colors = colorsFor(io.stdout, io.env);
-    io.stdout.write(format.value === 'json' ? formatPlanJson(plans) : plans.map((p) => formatPlanText(p, colors)).join('\n'));
+    io.stdout.write(format === 'json' ? formatPlanJson(plans) : plans.map((p) => formatPlanText(p, colors)).join('\n'));
     return EXIT.ok;
   },
 };
+
+/** `--format` (the first choice is the default), then the pipelines. */
+async function loadAs<F extends string>(args: ParsedArguments, io: CliIo, formats: readonly [F, ...F[]]): Promise<Result<{ format: F; loaded: Loaded }, UsageProblem>> {
+  const format = oneOf(args.values.format, formats, formats[0], 'format');
+  if (!format.ok) return format;
+  const loaded = await load(args, io);
+  return loaded.ok ? ok({ format: format.value, loaded: loaded.value }) : loaded;
+}
 
 export async function load(args: ParsedArguments, io: CliIo, params?: Record<string, Value>): Promise<Result<Loaded, UsageProblem>> {
   const parsed = params === undefined ? parseParams(args.values.param as string[] | undefined) : ok(params);
