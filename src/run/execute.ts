@@ -12,7 +12,7 @@ import { remainingPathLengths } from './priorities.js';
 import { runProcess, shellCommand, type ProcessOutcome, type ProcessSpec } from './process.js';
 import { isTransient, retryDelay } from './retry.js';
 import { parseTaskOutputs } from './task-outputs.js';
-import { daglineEnv, needsContext, renderParts, taskContexts, type Upstream } from './task-command.js';
+import { daglineEnv, needsContext, evaluateParts, taskContexts, type Upstream } from './task-command.js';
 
 export interface ExecuteOptions {
   runId: string;
@@ -253,12 +253,12 @@ class Execution {
 
   private command(task: Task, contexts: ReturnType<Execution['contexts']>): { file: string; args: string[] } | string {
     if (task.command.kind === 'run') {
-      const script = renderParts(task.command.script, contexts, true);
+      const script = evaluateParts(task.command.script, contexts, true);
       return script.ok ? shellCommand(task.command.shell, script.value) : script.error;
     }
     const args: string[] = [];
     for (const parts of task.command.args) {
-      const arg = renderParts(parts, contexts);
+      const arg = evaluateParts(parts, contexts);
       if (!arg.ok) return arg.error;
       args.push(arg.value);
     }
@@ -314,10 +314,10 @@ interface AttemptOutcome {
   timedOut?: boolean;
 }
 
-function renderEnv(task: Task, contexts: Parameters<typeof renderParts>[1]): Record<string, string> | string {
+function renderEnv(task: Task, contexts: Parameters<typeof evaluateParts>[1]): Record<string, string> | string {
   const env: Record<string, string> = {};
   for (const [key, parts] of Object.entries(task.env)) {
-    const value = renderParts(parts, contexts);
+    const value = evaluateParts(parts, contexts);
     if (!value.ok) return `env ${key}: ${value.error}`;
     env[key] = value.value;
   }

@@ -54,8 +54,8 @@ export function taskContexts(graph: Graph, task: Task, needs: Value, attempt: nu
   return { params: graph.params, run: { ...graph.run, attempt }, matrix: task.matrix, needs, env: graph.env };
 }
 
-/** Fills in the run-time expressions of compiled text. */
-export function renderParts(parts: readonly Part[], contexts: Contexts, quote = false): Result<string, string> {
+/** Fills in the run-time expressions of compiled text (`renderParts` in compile/graph.ts only displays them). */
+export function evaluateParts(parts: readonly Part[], contexts: Contexts, quote = false): Result<string, string> {
   let text = '';
   for (const part of parts) {
     if (typeof part === 'string') {
