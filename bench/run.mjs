@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // bench/run: 1,000 no-op tasks (start → 1,000 in parallel → join) at concurrency 2, against
 // `xargs -P2 -n1 bash -c true` running the same 1,000 commands in the same run (the spawn floor),
-// and Snakemake 7 on the same shape when it is installed (shared/peers/Snakefile).
+// and Snakemake 7 on the same shape when it is installed (shared/peers/Snakefile). Also dagline with
+// DAGLINE_LAUNCHER=off (tasks spawned from the dagline process, not by launchers), to keep that difference measured.
 // Target (issue 3): dagline within 2.5× of xargs.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,11 +61,15 @@ try {
   writeFileSync(join(work, 'pipeline.yml'), pipeline());
   writeFileSync(join(work, 'commands'), 'true\n'.repeat(N + 2));
   const xargs = timeShell('xargs -P2 -n1 bash -c < commands', work);
-  const dagline = measureNode([BIN, 'run', 'pipeline.yml', '--concurrency', '2', '--date', '2024-03-01'], { cwd: work, runs: RUNS, env: { CI: 'true' } });
+  const args = [BIN, 'run', 'pipeline.yml', '--concurrency', '2', '--date', '2024-03-01'];
+  const dagline = measureNode(args, { cwd: work, runs: RUNS, env: { CI: 'true' } });
+  // The same without launchers (src/run/launcher.ts): every task spawned from the dagline process itself.
+  const direct = measureNode(args, { cwd: work, runs: RUNS, env: { CI: 'true', DAGLINE_LAUNCHER: 'off' } });
   const snake = snakemake(work);
   const rows = [
     { runner: 'xargs -P2 -n1 bash -c true', 'wall ms (median)': xargs.toFixed(0), 'per task ms': (xargs / N).toFixed(2), 'vs xargs': '1.00×', 'peak MiB': '-' },
     { runner: 'dagline run -j2', 'wall ms (median)': dagline.ms.toFixed(0), 'per task ms': (dagline.ms / N).toFixed(2), 'vs xargs': `${(dagline.ms / xargs).toFixed(2)}×`, 'peak MiB': dagline.peakMiB.toFixed(0) },
+    { runner: 'dagline run -j2, no launcher', 'wall ms (median)': direct.ms.toFixed(0), 'per task ms': (direct.ms / N).toFixed(2), 'vs xargs': `${(direct.ms / xargs).toFixed(2)}×`, 'peak MiB': direct.peakMiB.toFixed(0) },
   ];
   if (snake !== undefined) rows.push({ runner: 'snakemake -j2', 'wall ms (median)': snake.toFixed(0), 'per task ms': (snake / N).toFixed(2), 'vs xargs': `${(snake / xargs).toFixed(2)}×`, 'peak MiB': '-' });
   console.log(`${N + 2} tasks, concurrency 2, target: dagline within 2.50× of xargs\n`);

@@ -5,8 +5,8 @@
 //
 // Rows: xargs; bare child_process.spawn (stdio ignored); spawn with a per-task log fd (open 'a', close after
 // exit) and a process group; execa with lean options (same fds, detached, buffer off, cleanup off, …); execa
-// with default options; and runProcess itself (src/run/process.ts, loaded through Node's type stripping, so
-// Node >= 22.18 / 23.6 is needed — `npx node` gives the project's Node 24).
+// with default options; and runProcess itself (build/run/process.js: `npm run build` first), through its
+// launchers (src/run/launcher.ts) and with DAGLINE_LAUNCHER=off (spawned from this process).
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ const CONCURRENCY = 2;
 const dir = mkdtempSync(join(tmpdir(), 'dagline-spawn-bench-'));
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' };
 // The built module (npm run bench builds first).
-const { runProcess } = await import('../build/run/process.js');
+const { launcherTesting, runProcess } = await import('../build/run/process.js');
 
 /** Runs `task(i)` for i in [0, TASKS) with at most CONCURRENCY in flight; resolves when all are done. */
 async function pool(task) {
@@ -90,6 +90,15 @@ const runProcessTask = async (i) => {
   if (outcome.exitCode !== 0) throw new Error(`runProcess: ${JSON.stringify(outcome)}`);
 };
 
+async function withoutLaunchers(fn) {
+  process.env.DAGLINE_LAUNCHER = 'off';
+  try {
+    await fn();
+  } finally {
+    delete process.env.DAGLINE_LAUNCHER;
+  }
+}
+
 const xargs = () => {
   const input = 'x\n'.repeat(TASKS);
   const result = spawnSync('xargs', ['-P2', '-n1', 'bash', '-c', 'true'], { input, stdio: ['pipe', 'ignore', 'inherit'] });
@@ -108,7 +117,8 @@ const variants = [
   ['child_process.spawn (log fd, group)', () => pool(spawnLogFd)],
   ['execa lean (log fd, group)', () => pool(execaLean)],
   ['execa default', () => pool(execaDefault)],
-  ['runProcess (src/run/process.ts)', () => pool(runProcessTask)],
+  ['runProcess (launchers)', () => pool(runProcessTask), () => launcherTesting.ready()],
+  ['runProcess (DAGLINE_LAUNCHER=off)', () => withoutLaunchers(() => pool(runProcessTask))],
 ];
 
 try {
@@ -116,7 +126,10 @@ try {
   await pool(spawnBare); // warm up the page cache and the JIT
   // Interleave the variants run by run, so a noisy moment on the machine does not hit one variant only.
   for (let r = 0; r < RUNS; r++) {
-    for (const [name, fn] of variants) samples.get(name).push(await time(fn));
+    for (const [name, fn, prepare] of variants) {
+      await prepare?.(); // launchers end after a second without tasks: have them up before the clock starts
+      samples.get(name).push(await time(fn));
+    }
   }
   const base = median(samples.get(variants[0][0]));
   const rows = variants.map(([name]) => {

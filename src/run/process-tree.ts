@@ -41,6 +41,21 @@ export function groupHasLiveMembers(pgid: number): boolean {
   return false;
 }
 
+/**
+ * Whether the process `pid` is still running (a zombie does not count). Used for a task whose parent (the
+ * launcher) died: it is nobody's child of ours any more, so nothing tells us when it ends.
+ */
+export function processIsLive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  if (process.platform !== 'linux') return true;
+  const stat = procStat(pid);
+  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
+}
+
 /** State and process group of a pid from /proc/<pid>/stat, or undefined when it is gone or unreadable. */
 export function procStat(pid: number | string): { state: string; pgrp: number } | undefined {
   let text: string;

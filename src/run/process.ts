@@ -3,7 +3,7 @@
  *
  * Backend: node:child_process, not execa (a listed dependency), because execa misses the speed target.
  * bench/spawn.mjs, 1,000 × `bash -c true` at concurrency 2, median of 5 per row, three runs on a quiet 2-core
- * x86_64 machine, Node 24.21, 2026-11-24:
+ * x86_64 machine, Node 24.21, 2026-11-24 (the launcher rows: three later runs, same machine and day):
  *
  *   variant                                          ms          vs xargs
  *   xargs -P2 -n1 bash -c true                       714–723     1.00×
@@ -11,7 +11,8 @@
  *   child_process.spawn, log fd + process group     1649–1709    2.29–2.39×
  *   execa, lean options (log fd + process group)    1813–1831    2.53–2.56×
  *   execa, default options                          2356–2466    3.28–3.44×
- *   runProcess (this module)                        1636–1763    2.26–2.46×
+ *   runProcess, spawning in this process            1652–1674    2.24–2.31×
+ *   runProcess, through launchers (the default)     1072–1143    1.48–1.57×
  *
  * The target is 2.5× xargs for the whole executor. execa with buffer, cleanup, stripFinalNewline and
  * forceKillAfterDelay off, stdio handed over as fds and extendEnv off still costs ~0.17 ms more per task than
@@ -24,6 +25,20 @@
  * /bin/true: 1.1 ms at 46 MB RSS, 2.6 ms at 101 MB, 4.0 ms at 152 MB, 9.1 ms at 253 MB (held in Buffers). Callers
  * that start many tasks should not keep large data (task output above all) in memory.
  *
+ * Launchers. Hence tasks are spawned by launchers (launcher.ts): small Node processes (process.execPath, node:
+ * builtins only, ~45 MB RSS) that take spawn requests on a pipe and report each task's pid, output and exit. A
+ * spawn, synchronous until the child has exec'd, then blocks a launcher instead of dagline's main thread (70–130
+ * MB: ~2.5 ms a spawn), and costs what it costs in a small process (~0.7–1 ms here). Up to two: with one, a task
+ * that ends while it is inside another task's spawn is only noticed after it. bench/run (1,002 no-op tasks at
+ * -j2) went from 2.84–3.00× xargs to 2.43–2.59× (medians, interleaved runs). Everything else stays here: timeouts,
+ * signals to the task's process group (the pid is reported), the orphan kill, the drain, the log file of piped
+ * output; TaskRun is the same whoever spawned. A launcher starts with the first task and takes ~40 ms to be
+ * ready: tasks are spawned here meanwhile, nothing waits for it. It ends when its stdin ends: after a second
+ * without tasks, or when this process exits or is killed (SIGKILL included); an idle one never keeps this process
+ * alive. When one cannot be started or dies, every later task is spawned here; a task it had not reported started
+ * is started here, a task it was running (now nobody's child, its pipes broken) is ended like a timed-out one and
+ * reported with a spawnError. `DAGLINE_LAUNCHER=off` in dagline's own environment spawns every task here.
+ *
  * Every task is the leader of its own process group (`detached: true`), so the whole tree can be signalled:
  * on timeout or cancellation SIGTERM to the group, then SIGKILL after `killGraceMs`; after a normal exit SIGKILL
  * to the group at once, so orphans (`sleep 100 &`) do not outlive the task (GitHub Actions does the same at the
@@ -35,13 +50,14 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { fail, ok } from '../result.js';
-import type { Result } from '../result.js';
-import { groupHasLiveMembers, signalGroup } from './process-tree.js';
+import { fileURLToPath } from 'node:url';
+import { groupHasLiveMembers, processIsLive, signalGroup } from './process-tree.js';
 
 export interface ProcessSpec {
   /** The program, looked up on `env.PATH` when it has no slash (e.g. `bash`). */
@@ -73,7 +89,10 @@ export interface ProcessOutcome {
   /** We ended it (or never started it) because `signal` was aborted. */
   cancelled: boolean;
   durationMs: number;
-  /** The process could not be started at all (ENOENT, EACCES, bad cwd, log file not writable): the message says why. */
+  /**
+   * The process could not be started at all (ENOENT, EACCES, bad cwd, log file not writable): the message says
+   * why. Also set, exceptionally, when the launcher that started it died and its exit status is unknown.
+   */
   spawnError?: string;
   /** Writing piped output to the log file failed (disk full…): the log is incomplete; the task itself ran on. */
   logError?: string;
@@ -89,6 +108,10 @@ const MAX_TIMER_MS = 2_147_483_647;
 const DRAIN_MS = 200;
 /** While a terminated child's group winds down within the grace period, how often to look whether it is empty. */
 const GROUP_POLL_MS = 20;
+/** How long the launcher is kept without a task in flight (it never keeps this process alive meanwhile). */
+const LAUNCHER_IDLE_MS = 1_000;
+
+type StreamName = 'stdout' | 'stderr';
 
 /** Starts the process and resolves when it has ended (and, after a timeout or cancellation, its tree too). Never rejects. */
 export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
@@ -104,174 +127,488 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
     });
 
   if (spec.signal?.aborted) return notStarted({ cancelled: true });
-  const piped = spec.onOutput !== undefined;
-  const prepared = prepare(spec, piped);
-  if (!prepared.ok) return notStarted({ spawnError: prepared.error });
-  const log = prepared.value;
+  const cwdProblem = checkCwd(spec.cwd);
+  if (cwdProblem !== undefined) return notStarted({ spawnError: cwdProblem });
+  return new Promise<ProcessOutcome>((resolvePromise) => {
+    const task = new TaskRun(spec, started, resolvePromise);
+    const launcher = readyLauncher();
+    if (launcher === undefined) startDirectly(task);
+    else launcher.start(task);
+  });
+}
 
+/**
+ * One task's process from start to outcome, whoever started it (this process or the launcher): timeout and
+ * cancellation, the process-group kills, output into the log file and the tee, the drain.
+ */
+class TaskRun {
+  readonly piped: boolean;
+  readonly log: LogFile;
+  /** Set by whoever started the process: stop reading its output (the drain period is over). */
+  dropOutput: () => void = () => {};
+  /** Set by whoever started the process: called once, when the outcome is reported. */
+  onSettled: () => void = () => {};
+  private pid: number | undefined;
+  /** Why we are ending it: its timeout, cancellation, or the death of the launcher that started it. */
+  private reason: 'timeout' | 'cancel' | 'lost' | null = null;
+  private exitCode: number | null = null;
+  private exitSignal: NodeJS.Signals | null = null;
+  private exited = false;
+  private killed = false; // the grace period is over and the group got SIGKILL
+  private finishing = false;
+  private settled = false;
+  private readonly open = new Set<StreamName>();
+  private readonly decoders: Partial<Record<StreamName, StringDecoder>> = {};
+  private logError: string | undefined;
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  private killTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private drainTimer: NodeJS.Timeout | undefined;
+  private lostTimer: NodeJS.Timeout | undefined;
+  private readonly onAbort = (): void => this.terminate('cancel');
+
+  constructor(
+    readonly spec: ProcessSpec,
+    private readonly started: number,
+    private readonly resolvePromise: (outcome: ProcessOutcome) => void,
+  ) {
+    this.piped = spec.onOutput !== undefined;
+    this.log = new LogFile(spec.logFile);
+    spec.signal?.addEventListener('abort', this.onAbort, { once: true });
+    if (spec.timeoutMs !== null && spec.timeoutMs <= MAX_TIMER_MS) {
+      this.timeoutTimer = setTimeout(() => this.terminate('timeout'), Math.max(0, spec.timeoutMs));
+    }
+  }
+
+  /** It runs, as the leader of process group `pid`; when piped, its stdout and stderr are being read. */
+  spawned(pid: number): void {
+    if (this.settled) return;
+    this.pid = pid;
+    if (this.piped) {
+      this.open.add('stdout');
+      this.open.add('stderr');
+    }
+    // Timed out or cancelled before it was known to run (the launcher had not answered yet).
+    if (this.reason !== null) signalGroup(pid, this.killed ? 'SIGKILL' : 'SIGTERM');
+  }
+
+  /** It could not be started. */
+  failed(spawnError: string): void {
+    this.settle({ spawnError });
+  }
+
+  output(name: StreamName, chunk: Buffer): void {
+    if (this.settled) return; // a straggler after the drain: the task has been reported done
+    if (this.logError === undefined) {
+      try {
+        this.log.write(chunk);
+      } catch (error) {
+        this.logError = `cannot write log file ${this.spec.logFile}: ${errorMessage(error)}`;
+      }
+    }
+    const decoder = (this.decoders[name] ??= new StringDecoder('utf8'));
+    const text = decoder.write(chunk);
+    if (text !== '') this.spec.onOutput?.(name, text);
+  }
+
+  outputClosed(name: StreamName): void {
+    if (this.settled || !this.open.delete(name)) return;
+    const rest = this.decoders[name]?.end() ?? '';
+    if (rest !== '') this.spec.onOutput?.(name, rest);
+    if (this.open.size === 0 && this.finishing) this.settle({});
+  }
+
+  exit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.exited || this.settled) return;
+    this.exited = true;
+    this.exitCode = code;
+    this.exitSignal = signal;
+    clearTimeout(this.timeoutTimer);
+    clearTimeout(this.lostTimer);
+    this.spec.signal?.removeEventListener('abort', this.onAbort);
+    if (this.reason === null) {
+      // A normal exit: whatever it left behind in its group goes with it.
+      if (this.pid !== undefined) signalGroup(this.pid, 'SIGKILL');
+      this.finish();
+    } else {
+      this.awaitGroup();
+    }
+  }
+
+  /**
+   * The launcher that was to start it, or did, died. Returns 'restart' when it was not known to run: it is then
+   * started here (the launcher reports the pid right after the spawn, so only a death between the two could run
+   * a task twice). A running task cannot be followed any more (its exit status goes to nobody, its next write to
+   * stdout to a closed pipe), so it is ended like a timed-out one and reported with a spawnError.
+   */
+  launcherDied(): 'restart' | undefined {
+    if (this.settled) return undefined;
+    if (this.pid === undefined) {
+      if (this.reason === null) return 'restart';
+      this.settle({}); // timed out or cancelled while waiting: do not start it now
+      return undefined;
+    }
+    for (const name of [...this.open]) this.outputClosed(name);
+    if (this.settled || this.exited) return undefined; // exited: the outcome is complete
+    this.terminate('lost'); // unless a timeout or cancellation is already ending it
+    this.watchLost();
+    return undefined;
+  }
+
+  /** Not our child any more (nor the launcher's): look at it until it has ended. */
+  private watchLost(): void {
+    if (this.settled || this.exited || this.pid === undefined) return;
+    if (!processIsLive(this.pid)) return this.exit(null, null);
+    this.lostTimer = setTimeout(() => this.watchLost(), GROUP_POLL_MS);
+  }
+
+  private terminate(why: 'timeout' | 'cancel' | 'lost'): void {
+    if (this.reason !== null || this.exited || this.settled) return;
+    this.reason = why;
+    if (this.pid !== undefined) signalGroup(this.pid, 'SIGTERM');
+    this.killTimer = setTimeout(
+      () => {
+        this.killed = true;
+        if (this.pid !== undefined) signalGroup(this.pid, 'SIGKILL');
+        if (this.exited) {
+          clearTimeout(this.pollTimer);
+          this.finish();
+        }
+      },
+      Math.min(Math.max(0, this.spec.killGraceMs), MAX_TIMER_MS),
+    );
+  }
+
+  /** A terminated child has exited; the rest of its group gets what is left of the grace period. */
+  private awaitGroup(): void {
+    if (this.killed || this.pid === undefined || !groupHasLiveMembers(this.pid)) {
+      clearTimeout(this.killTimer);
+      return this.finish();
+    }
+    this.pollTimer = setTimeout(() => this.awaitGroup(), GROUP_POLL_MS);
+  }
+
+  /** After the child exited: let piped output drain (briefly), then report. */
+  private finish(): void {
+    if (this.finishing) return;
+    this.finishing = true;
+    if (this.open.size === 0) return this.settle({});
+    this.drainTimer = setTimeout(() => {
+      this.dropOutput();
+      this.settle({});
+    }, DRAIN_MS);
+  }
+
+  private settle(outcome: Partial<ProcessOutcome>): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timeoutTimer);
+    clearTimeout(this.killTimer);
+    clearTimeout(this.pollTimer);
+    clearTimeout(this.drainTimer);
+    clearTimeout(this.lostTimer);
+    this.spec.signal?.removeEventListener('abort', this.onAbort);
+    this.log.close();
+    this.onSettled();
+    const lost = this.reason === 'lost' ? { spawnError: `lost track of ${this.spec.file} (pid ${this.pid}): the process launcher died, so the task was ended` } : {};
+    this.resolvePromise({
+      exitCode: this.exitCode,
+      signal: this.exitSignal,
+      timedOut: this.reason === 'timeout',
+      cancelled: this.reason === 'cancel',
+      durationMs: Math.round(performance.now() - this.started),
+      ...(this.logError === undefined ? {} : { logError: this.logError }),
+      ...lost,
+      ...outcome,
+    });
+  }
+}
+
+/** Spawns the task from this process: before the launcher is ready, without one, or after it died. */
+function startDirectly(task: TaskRun): void {
+  const { spec, piped } = task;
+  task.dropOutput = () => {};
+  task.onSettled = () => {};
+  let fd: number | undefined;
+  if (!piped) {
+    try {
+      fd = openLog(spec.logFile);
+    } catch (error) {
+      return task.failed(`cannot open log file ${spec.logFile}: ${errorMessage(error)}`);
+    }
+  }
   let child: ChildProcess;
   try {
     child = spawn(spec.file, spec.args, {
       cwd: spec.cwd,
       env: spec.env,
       detached: true,
-      stdio: piped ? ['ignore', 'pipe', 'pipe'] : ['ignore', log.fd, log.fd],
+      stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd],
     });
   } catch (error) {
     // Synchronous failures: invalid arguments (a NUL byte in an argument or env value), EMFILE, …
-    log.close();
-    return notStarted({ spawnError: describeSpawnError(spec, error) });
+    return task.failed(describeSpawnError(spec, error));
+  } finally {
+    if (fd !== undefined) closeQuietly(fd); // the child has its own copy (spawn returns after the exec)
+  }
+  if (child.pid === undefined) {
+    // The spawn failed; Node reports why in 'error' on the next tick.
+    child.once('error', (error) => task.failed(describeSpawnError(spec, error)));
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    return;
+  }
+  child.on('error', () => {}); // after a successful spawn only child.kill() can fail, and we never call it
+  task.spawned(child.pid);
+  // Output: straight into the log file (the fd was handed to the child), or through here when teed.
+  if (piped) {
+    const streams: Readable[] = [];
+    const tee = (name: StreamName, stream: Readable | null): void => {
+      if (stream === null) return;
+      streams.push(stream);
+      stream.on('data', (chunk: Buffer) => task.output(name, chunk));
+      stream.once('close', () => task.outputClosed(name));
+      stream.on('error', () => {});
+    };
+    tee('stdout', child.stdout);
+    tee('stderr', child.stderr);
+    task.dropOutput = () => {
+      for (const stream of streams) stream.destroy();
+    };
+  }
+  child.once('exit', (code, signal) => task.exit(code, signal));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Launchers (launcher.ts): small helper processes that spawn tasks on this process's behalf.
+
+/** Frame kinds of the launcher's replies; the same table as in launcher.ts. */
+const FRAME = { ready: 0, pid: 1, error: 2, stdout: 3, stderr: 4, stdoutEnd: 5, stderrEnd: 6, exit: 7 } as const;
+/** Built: build/run/launcher.js next to this file. Under the tests (src/run/process.ts): launcher.ts, run by Node's type stripping. */
+const LAUNCHER_FILE = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './launcher.ts' : './launcher.js', import.meta.url));
+/**
+ * At most this many launchers. With one, a task that ends while the launcher is inside another task's spawn
+ * (a fork: about a millisecond) is only noticed after it; a second one took bench/run from 2.74× to 2.52× xargs
+ * on 2 cores, a third added nothing. Each costs ~45 MB of RSS, most of it Node's code, shared between them.
+ */
+const MAX_LAUNCHERS = Math.min(2, availableParallelism());
+const EMPTY = Buffer.alloc(0);
+
+const launchers: Launcher[] = [];
+/** Request ids, unique across launchers. */
+let nextRequestId = 1;
+/** A launcher could not be started or died: from then on this process spawns its tasks itself. */
+let launcherFailed = false;
+let launcherFile = LAUNCHER_FILE;
+
+/**
+ * The least busy launcher that is ready for requests; undefined: spawn here. Starts one when there is none, and
+ * another when every one has a task in flight (up to MAX_LAUNCHERS). Until one is ready (~40 ms, meanwhile
+ * tasks are spawned here) nothing waits for it.
+ */
+function readyLauncher(): Launcher | undefined {
+  if (launcherFailed || process.env.DAGLINE_LAUNCHER === 'off') return undefined;
+  let best: Launcher | undefined;
+  for (const candidate of launchers) if (candidate.ready && (best === undefined || candidate.load < best.load)) best = candidate;
+  if (launchers.length < MAX_LAUNCHERS && launchers.every((existing) => existing.ready && existing.load > 0)) {
+    const started = Launcher.start();
+    if (started !== undefined) launchers.push(started);
+  }
+  return best;
+}
+
+class Launcher {
+  ready = false;
+  private readonly tasks = new Map<number, TaskRun>();
+  private pending: Buffer = EMPTY;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private closing = false;
+  private gone = false;
+
+  private constructor(
+    readonly child: ChildProcess,
+    private readonly input: Writable,
+    private readonly replies: Socket,
+  ) {}
+
+  static start(): Launcher | undefined {
+    let child: ChildProcess;
+    try {
+      const env = { ...process.env };
+      delete env.NODE_OPTIONS; // none of this process's --require / --import
+      // Its own process group and session: a Ctrl-C to dagline's process group does not reach it (nor would
+      // it end it: only the end of its stdin does).
+      child = spawn(process.execPath, [launcherFile], { stdio: ['pipe', 'pipe', 'inherit'], env, detached: true });
+    } catch {
+      launcherFailed = true;
+      return undefined;
+    }
+    if (child.stdin === null || child.stdout === null) return undefined; // not with these stdio options
+    const launched = new Launcher(child, child.stdin, child.stdout as Socket);
+    child.on('error', () => launched.died()); // could not be started
+    // Its stdout closes when it exits (its tasks do not inherit it); in case something held it open, do not wait long.
+    child.once('exit', () => {
+      const timer = setTimeout(() => launched.died(), 100);
+      if (launched.load === 0) timer.unref();
+    });
+    child.stdin.on('error', () => {}); // EPIPE after it died: its stdout's 'close' tells
+    child.stdout.on('data', (chunk: Buffer) => launched.read(chunk));
+    child.stdout.once('close', () => launched.died());
+    launched.idle();
+    return launched;
   }
 
-  return new Promise<ProcessOutcome>((resolvePromise) => {
-    const pid = child.pid;
-    let reason: 'timeout' | 'cancel' | null = null;
-    let exitCode: number | null = null;
-    let exitSignal: NodeJS.Signals | null = null;
-    let exited = false;
-    let killed = false; // the grace period is over and the group got SIGKILL
-    let settled = false;
-    let logError: string | undefined;
-    let timeoutTimer: NodeJS.Timeout | undefined;
-    let killTimer: NodeJS.Timeout | undefined;
-    let pollTimer: NodeJS.Timeout | undefined;
+  get load(): number {
+    return this.tasks.size;
+  }
 
-    const settle = (outcome: Partial<ProcessOutcome>): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timeoutTimer);
-      clearTimeout(killTimer);
-      clearTimeout(pollTimer);
-      spec.signal?.removeEventListener('abort', onAbort);
-      log.close();
-      resolvePromise({
-        exitCode,
-        signal: exitSignal,
-        timedOut: reason === 'timeout',
-        cancelled: reason === 'cancel',
-        durationMs: Math.round(performance.now() - started),
-        ...(logError === undefined ? {} : { logError }),
-        ...outcome,
-      });
+  start(task: TaskRun): void {
+    const id = nextRequestId++;
+    if (this.tasks.size === 0) this.busy();
+    this.tasks.set(id, task);
+    task.dropOutput = () => {
+      if (!this.gone) this.input.write(`{"id":${id},"drop":true}\n`);
     };
+    task.onSettled = () => {
+      this.tasks.delete(id);
+      if (this.tasks.size === 0 && !this.gone) this.idle();
+    };
+    const { spec } = task;
+    const request = { id, file: spec.file, args: spec.args, cwd: spec.cwd, env: spec.env, log: task.piped ? null : spec.logFile };
+    this.input.write(`${JSON.stringify(request)}\n`);
+  }
 
-    if (pid === undefined) {
-      // The spawn failed; Node reports why in 'error' on the next tick.
-      child.once('error', (error) => settle({ spawnError: describeSpawnError(spec, error) }));
-      child.stdout?.destroy();
-      child.stderr?.destroy();
+  /** Ends it once nothing is in flight (it exits at the end of its stdin). */
+  close(): void {
+    if (this.gone || this.tasks.size > 0) return;
+    this.closing = true;
+    this.forget();
+    this.input.end();
+  }
+
+  /** Tasks in flight keep this process alive; an idle launcher does not, and is ended after a while. */
+  private busy(): void {
+    clearTimeout(this.idleTimer);
+    this.child.ref();
+    this.replies.ref();
+  }
+
+  private idle(): void {
+    this.child.unref();
+    this.replies.unref();
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.close(), LAUNCHER_IDLE_MS);
+    this.idleTimer.unref();
+  }
+
+  private forget(): void {
+    const index = launchers.indexOf(this);
+    if (index !== -1) launchers.splice(index, 1);
+  }
+
+  /** Frames: kind (1 byte), id (uint32 BE), payload length (uint32 BE), payload. */
+  private read(chunk: Buffer): void {
+    const data = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    let offset = 0;
+    while (data.length - offset >= 9) {
+      const end = offset + 9 + data.readUInt32BE(offset + 5);
+      if (end > data.length) break;
+      this.frame(data[offset] as number, data.readUInt32BE(offset + 1), data.subarray(offset + 9, end));
+      offset = end;
+    }
+    this.pending = offset === data.length ? EMPTY : data.subarray(offset);
+  }
+
+  private frame(kind: number, id: number, payload: Buffer): void {
+    if (kind === FRAME.ready) {
+      this.ready = true;
       return;
     }
-    child.on('error', () => {}); // after a successful spawn only child.kill() can fail, and we never call it
-
-    // Output: straight into the log file (the fd was handed to the child), or through here when teed.
-    const streams: Readable[] = [];
-    if (piped) {
-      const onOutput = spec.onOutput;
-      const tee = (name: 'stdout' | 'stderr', stream: Readable | null): void => {
-        if (stream === null) return;
-        streams.push(stream);
-        const decoder = new StringDecoder('utf8');
-        stream.on('data', (chunk: Buffer) => {
-          if (settled) return; // a straggler after the drain: the task has been reported done
-          if (logError === undefined) {
-            try {
-              log.write(chunk);
-            } catch (error) {
-              logError = `cannot write log file ${spec.logFile}: ${errorMessage(error)}`;
-            }
-          }
-          const text = decoder.write(chunk);
-          if (text !== '') onOutput?.(name, text);
-        });
-        stream.once('close', () => {
-          if (settled) return;
-          const rest = decoder.end();
-          if (rest !== '') onOutput?.(name, rest);
-        });
-        stream.on('error', () => {});
-      };
-      tee('stdout', child.stdout);
-      tee('stderr', child.stderr);
-    }
-
-    /** After the child exited: let piped output drain (briefly), then report. */
-    const finish = (): void => {
-      const open = streams.filter((stream) => !stream.closed);
-      if (open.length === 0) return settle({});
-      let remaining = open.length;
-      const drainTimer = setTimeout(() => {
-        for (const stream of open) stream.destroy();
-        settle({});
-      }, DRAIN_MS);
-      for (const stream of open) {
-        stream.once('close', () => {
-          if (--remaining === 0) {
-            clearTimeout(drainTimer);
-            settle({});
-          }
-        });
+    const task = this.tasks.get(id);
+    if (task === undefined) return; // reported already (a straggler after the drain)
+    switch (kind) {
+      case FRAME.pid:
+        return task.spawned(Number(payload.toString('latin1')));
+      case FRAME.error: {
+        const error = JSON.parse(payload.toString()) as { stage: 'log' | 'spawn'; code?: string; message: string };
+        const { spec } = task;
+        return task.failed(
+          error.stage === 'log'
+            ? `cannot open log file ${spec.logFile}: ${error.message}`
+            : describeSpawnError(spec, Object.assign(new Error(error.message), { code: error.code })),
+        );
       }
-    };
-
-    const terminate = (why: 'timeout' | 'cancel'): void => {
-      if (reason !== null || exited || settled) return;
-      reason = why;
-      signalGroup(pid, 'SIGTERM');
-      killTimer = setTimeout(() => {
-        killed = true;
-        signalGroup(pid, 'SIGKILL');
-        if (exited) {
-          clearTimeout(pollTimer);
-          finish();
-        }
-      }, Math.min(Math.max(0, spec.killGraceMs), MAX_TIMER_MS));
-    };
-
-    /** A terminated child has exited; the rest of its group gets what is left of the grace period. */
-    const awaitGroup = (): void => {
-      if (killed || !groupHasLiveMembers(pid)) {
-        clearTimeout(killTimer);
-        return finish();
+      case FRAME.stdout:
+        return task.output('stdout', payload);
+      case FRAME.stderr:
+        return task.output('stderr', payload);
+      case FRAME.stdoutEnd:
+        return task.outputClosed('stdout');
+      case FRAME.stderrEnd:
+        return task.outputClosed('stderr');
+      case FRAME.exit: {
+        const { code, signal } = JSON.parse(payload.toString()) as { code: number | null; signal: NodeJS.Signals | null };
+        return task.exit(code, signal);
       }
-      pollTimer = setTimeout(awaitGroup, GROUP_POLL_MS);
-    };
-
-    child.once('exit', (code, signal) => {
-      exited = true;
-      exitCode = code;
-      exitSignal = signal;
-      clearTimeout(timeoutTimer);
-      spec.signal?.removeEventListener('abort', onAbort);
-      if (reason === null) {
-        // A normal exit: whatever it left behind in its group goes with it.
-        signalGroup(pid, 'SIGKILL');
-        finish();
-      } else {
-        awaitGroup();
-      }
-    });
-
-    function onAbort(): void {
-      terminate('cancel');
     }
-    spec.signal?.addEventListener('abort', onAbort, { once: true });
+  }
 
-    if (spec.timeoutMs !== null && spec.timeoutMs <= MAX_TIMER_MS) {
-      timeoutTimer = setTimeout(() => terminate('timeout'), Math.max(0, spec.timeoutMs));
+  /** It exited (or never started). Unless it was ended on purpose, tasks are spawned here from now on. */
+  private died(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.ready = false;
+    clearTimeout(this.idleTimer);
+    this.child.unref();
+    this.replies.unref();
+    this.forget();
+    if (!this.closing) launcherFailed = true;
+    const orphans = [...this.tasks.values()];
+    this.tasks.clear();
+    for (const task of orphans) {
+      task.onSettled = () => {};
+      task.dropOutput = () => {};
+      if (task.launcherDied() === 'restart') startDirectly(task);
     }
-  });
+  }
 }
+
+/** For tests only. */
+export const launcherTesting = {
+  /** A launcher of this process once one is ready (started when there is none); undefined when none can be had. */
+  async ready(): Promise<{ pid: number } | undefined> {
+    for (let waited = 0; waited < 10_000; waited += 10) {
+      const ready = readyLauncher();
+      if (ready !== undefined) return { pid: ready.child.pid as number };
+      if (launcherFailed || process.env.DAGLINE_LAUNCHER === 'off') return undefined;
+      await new Promise((resolvePromise) => setTimeout(resolvePromise, 10));
+    }
+    return undefined;
+  },
+  /** The pids of the launchers this process has now. */
+  pids(): number[] {
+    return launchers.map((launcher) => launcher.child.pid as number);
+  },
+  /** Whether tasks are spawned directly because a launcher failed. */
+  failed(): boolean {
+    return launcherFailed;
+  },
+  /** Ends the idle launchers and forgets a failure; `file` replaces launcher.ts (undefined: the real one). */
+  reset(file?: string): void {
+    for (const launcher of [...launchers]) launcher.close();
+    launcherFailed = false;
+    launcherFile = file ?? LAUNCHER_FILE;
+  },
+};
 
 /**
  * A task's log. When output is piped through us the file is opened at the first byte, so the many tasks that
  * print nothing cost no file at all (on a 1,000-task run the opens were a seventh of the wall time).
  */
 class LogFile {
-  constructor(
-    private readonly path: string,
-    public fd: number | undefined,
-  ) {}
+  private fd: number | undefined;
+
+  constructor(private readonly path: string) {}
 
   write(chunk: Buffer): void {
     this.fd ??= openLog(this.path);
@@ -289,20 +626,16 @@ function openLog(path: string): number {
   return openSync(path, 'a');
 }
 
-/** Checks the working directory and, unless output is piped, opens the log file for the child to write to. */
-function prepare(spec: ProcessSpec, piped: boolean): Result<LogFile, string> {
+/** Why the working directory cannot be used, if it cannot. */
+function checkCwd(cwd: string): string | undefined {
   try {
-    const stat = statSync(spec.cwd, { throwIfNoEntry: false });
-    if (stat === undefined) return fail(`working directory does not exist: ${spec.cwd}`);
-    if (!stat.isDirectory()) return fail(`working directory is not a directory: ${spec.cwd}`);
+    const stat = statSync(cwd, { throwIfNoEntry: false });
+    if (stat === undefined) return `working directory does not exist: ${cwd}`;
+    if (!stat.isDirectory()) return `working directory is not a directory: ${cwd}`;
   } catch (error) {
-    return fail(`working directory is not accessible: ${spec.cwd} (${errorMessage(error)})`);
+    return `working directory is not accessible: ${cwd} (${errorMessage(error)})`;
   }
-  try {
-    return ok(new LogFile(spec.logFile, piped ? undefined : openLog(spec.logFile)));
-  } catch (error) {
-    return fail(`cannot open log file ${spec.logFile}: ${errorMessage(error)}`);
-  }
+  return undefined;
 }
 
 function describeSpawnError(spec: ProcessSpec, error: unknown): string {

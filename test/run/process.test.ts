@@ -1,8 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { onPath, runProcess, shellCommand, shellCommandFor } from '../../src/run/process.js';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { launcherTesting, onPath, runProcess, shellCommand, shellCommandFor } from '../../src/run/process.js';
 import type { ProcessOutcome, ProcessSpec } from '../../src/run/process.js';
 import { parseProcStat, procStat } from '../../src/run/process-tree.js';
 
@@ -90,225 +90,244 @@ function pidIn(dir: string): number {
 /** Starts a background `sleep 30` that records its pid in `$DIR/pid`, then runs `rest`. */
 const withGrandchild = (rest: string, sleeper = 'sleep 30'): string => `${sleeper} & echo $! > "$DIR/pid"; ${rest}`;
 
-describe('runProcess: exit codes', () => {
-  it('reports the exit code of a process that succeeds or fails', async () => {
-    const good = await run('true');
-    expect(good.outcome).toMatchObject({ exitCode: 0, signal: null, timedOut: false, cancelled: false });
-    expect(good.outcome.spawnError).toBeUndefined();
-    const bad = await run('exit 3');
-    expect(bad.outcome).toMatchObject({ exitCode: 3, signal: null, timedOut: false, cancelled: false });
+/**
+ * Every runProcess test runs twice: spawning from this process (as without a launcher, or after one failed), and
+ * through a launcher (launcher.ts), which is what a run normally uses once its launcher is up.
+ */
+describe.each(['direct', 'launcher'] as const)('%s spawn', (mode) => {
+  beforeEach(async () => {
+    if (mode === 'direct') {
+      process.env.DAGLINE_LAUNCHER = 'off';
+    } else {
+      delete process.env.DAGLINE_LAUNCHER;
+      expect(await launcherTesting.ready()).toBeDefined();
+    }
   });
 
-  it('reports the signal of a process ended by one (not by us)', async () => {
-    const { outcome } = await run('kill -USR1 $$; sleep 5');
-    expect(outcome).toMatchObject({ exitCode: null, signal: 'SIGUSR1', timedOut: false, cancelled: false });
+  afterAll(() => {
+    delete process.env.DAGLINE_LAUNCHER;
   });
 
-  it('measures the duration', async () => {
-    const { outcome } = await run('sleep 0.2');
-    expect(outcome.durationMs).toBeGreaterThanOrEqual(190);
-    expect(outcome.durationMs).toBeLessThan(5_000);
-  });
-});
-
-describe('runProcess: output', () => {
-  it('appends stdout and stderr to the log file, creating its folders', async () => {
-    const dir = folder();
-    const first = await runProcess(spec(dir, 'echo out; echo err >&2; echo out2'));
-    expect(first.exitCode).toBe(0);
-    await runProcess(spec(dir, 'echo again'));
-    expect(readFileSync(join(dir, 'logs', 'task.log'), 'utf8')).toBe('out\nerr\nout2\nagain\n');
-  });
-
-  it('tees output to onOutput and still writes the log, in the order it came', async () => {
-    const seenOutput: Array<[string, string]> = [];
-    const { outcome, log } = await run('echo out; sleep 0.05; echo err >&2; sleep 0.05; echo out2', {
-      onOutput: (stream, text) => seenOutput.push([stream, text]),
+  describe('runProcess: exit codes', () => {
+    it('reports the exit code of a process that succeeds or fails', async () => {
+      const good = await run('true');
+      expect(good.outcome).toMatchObject({ exitCode: 0, signal: null, timedOut: false, cancelled: false });
+      expect(good.outcome.spawnError).toBeUndefined();
+      const bad = await run('exit 3');
+      expect(bad.outcome).toMatchObject({ exitCode: 3, signal: null, timedOut: false, cancelled: false });
     });
-    expect(outcome.exitCode).toBe(0);
-    expect(log).toBe('out\nerr\nout2\n');
-    const byStream = (name: string) => seenOutput.filter(([stream]) => stream === name).map(([, text]) => text).join('');
-    expect(byStream('stdout')).toBe('out\nout2\n');
-    expect(byStream('stderr')).toBe('err\n');
-  });
 
-  it('does not split a UTF-8 character that arrives in two chunks', async () => {
-    const texts: string[] = [];
-    const { log } = await run(String.raw`printf '\xc3'; sleep 0.1; printf '\xa9\n'`, { onOutput: (_, text) => texts.push(text) });
-    expect(texts.join('')).toBe('é\n');
-    expect(log).toBe('é\n');
-  });
-});
-
-describe('runProcess: environment', () => {
-  it('passes exactly the given environment and working directory', async () => {
-    const cwd = mkdtempSync(join(root, 'cwd-'));
-    const { log } = await run('echo "foo=$FOO"; echo "user=${DAGLINE_TEST_UNSET-unset}"; pwd', {
-      cwd,
-      env: { ...ENV, FOO: 'bar baz' },
+    it('reports the signal of a process ended by one (not by us)', async () => {
+      const { outcome } = await run('kill -USR1 $$; sleep 5');
+      expect(outcome).toMatchObject({ exitCode: null, signal: 'SIGUSR1', timedOut: false, cancelled: false });
     });
-    expect(log).toBe(`foo=bar baz\nuser=unset\n${realpathSync(cwd)}\n`);
-  });
-});
 
-describe('runProcess: ending the process tree', () => {
-  it('a timeout ends the process and a background grandchild', async () => {
-    const dir = folder();
-    const outcome = await runProcess(
-      spec(dir, withGrandchild('sleep 30'), { env: { ...ENV, DIR: dir }, timeoutMs: 300, killGraceMs: 1_000 }),
-    );
-    expect(outcome).toMatchObject({ exitCode: null, signal: 'SIGTERM', timedOut: true, cancelled: false });
-    // Both sleeps die of the SIGTERM, so there is no need to wait for the grace period.
-    expect(outcome.durationMs).toBeGreaterThanOrEqual(290);
-    expect(outcome.durationMs).toBeLessThan(300 + 1_000);
-    expect(await gone(pidIn(dir))).toBe(true);
+    it('measures the duration', async () => {
+      const { outcome } = await run('sleep 0.2');
+      expect(outcome.durationMs).toBeGreaterThanOrEqual(190);
+      expect(outcome.durationMs).toBeLessThan(5_000);
+    });
   });
 
-  it('escalates to SIGKILL after the grace period when the process ignores SIGTERM', async () => {
-    const dir = folder();
-    const script = withGrandchild('while true; do sleep 0.05; done');
-    const outcome = await runProcess(
-      spec(dir, `trap '' TERM; ${script}`, { env: { ...ENV, DIR: dir }, timeoutMs: 200, killGraceMs: 500 }),
-    );
-    expect(outcome).toMatchObject({ exitCode: null, signal: 'SIGKILL', timedOut: true, cancelled: false });
-    expect(outcome.durationMs).toBeGreaterThanOrEqual(200 + 500 - 20);
-    expect(outcome.durationMs).toBeLessThan(200 + 500 + 1_000);
-    expect(await gone(pidIn(dir))).toBe(true);
+  describe('runProcess: output', () => {
+    it('appends stdout and stderr to the log file, creating its folders', async () => {
+      const dir = folder();
+      const first = await runProcess(spec(dir, 'echo out; echo err >&2; echo out2'));
+      expect(first.exitCode).toBe(0);
+      await runProcess(spec(dir, 'echo again'));
+      expect(readFileSync(join(dir, 'logs', 'task.log'), 'utf8')).toBe('out\nerr\nout2\nagain\n');
+    });
+
+    it('tees output to onOutput and still writes the log, in the order it came', async () => {
+      const seenOutput: Array<[string, string]> = [];
+      const { outcome, log } = await run('echo out; sleep 0.05; echo err >&2; sleep 0.05; echo out2', {
+        onOutput: (stream, text) => seenOutput.push([stream, text]),
+      });
+      expect(outcome.exitCode).toBe(0);
+      expect(log).toBe('out\nerr\nout2\n');
+      const byStream = (name: string) => seenOutput.filter(([stream]) => stream === name).map(([, text]) => text).join('');
+      expect(byStream('stdout')).toBe('out\nout2\n');
+      expect(byStream('stderr')).toBe('err\n');
+    });
+
+    it('does not split a UTF-8 character that arrives in two chunks', async () => {
+      const texts: string[] = [];
+      const { log } = await run(String.raw`printf '\xc3'; sleep 0.1; printf '\xa9\n'`, { onOutput: (_, text) => texts.push(text) });
+      expect(texts.join('')).toBe('é\n');
+      expect(log).toBe('é\n');
+    });
   });
 
-  it('after the task itself ends on SIGTERM, kills a grandchild that ignores it once the grace is over', async () => {
-    const dir = folder();
-    const outcome = await runProcess(
-      spec(dir, withGrandchild('sleep 30', `bash -c "trap '' TERM; exec sleep 30"`), {
-        env: { ...ENV, DIR: dir },
-        timeoutMs: 200,
-        killGraceMs: 500,
-      }),
-    );
-    expect(outcome).toMatchObject({ signal: 'SIGTERM', timedOut: true });
-    expect(outcome.durationMs).toBeGreaterThanOrEqual(200 + 500 - 20);
-    expect(await gone(pidIn(dir))).toBe(true);
+  describe('runProcess: environment', () => {
+    it('passes exactly the given environment and working directory', async () => {
+      const cwd = mkdtempSync(join(root, 'cwd-'));
+      const { log } = await run('echo "foo=$FOO"; echo "user=${DAGLINE_TEST_UNSET-unset}"; pwd', {
+        cwd,
+        env: { ...ENV, FOO: 'bar baz' },
+      });
+      expect(log).toBe(`foo=bar baz\nuser=unset\n${realpathSync(cwd)}\n`);
+    });
   });
 
-  it('lets a grandchild finish its SIGTERM handler within the grace period, and does not wait longer', async () => {
-    const dir = folder();
-    const handler = `trap 'sleep 0.2; echo cleaned > "$DIR/marker"; exit 0' TERM; while true; do sleep 0.05; done`;
-    const outcome = await runProcess(
-      spec(dir, withGrandchild('wait', `bash -c ${JSON.stringify(handler)}`), {
-        env: { ...ENV, DIR: dir },
-        timeoutMs: 300,
-        killGraceMs: 10_000,
-      }),
-    );
-    expect(outcome.timedOut).toBe(true);
-    expect(readFileSync(join(dir, 'marker'), 'utf8')).toBe('cleaned\n');
-    expect(outcome.durationMs).toBeLessThan(300 + 3_000);
-    expect(await gone(pidIn(dir))).toBe(true);
-  });
+  describe('runProcess: ending the process tree', () => {
+    it('a timeout ends the process and a background grandchild', async () => {
+      const dir = folder();
+      const outcome = await runProcess(
+        spec(dir, withGrandchild('sleep 30'), { env: { ...ENV, DIR: dir }, timeoutMs: 300, killGraceMs: 1_000 }),
+      );
+      expect(outcome).toMatchObject({ exitCode: null, signal: 'SIGTERM', timedOut: true, cancelled: false });
+      // Both sleeps die of the SIGTERM, so there is no need to wait for the grace period.
+      expect(outcome.durationMs).toBeGreaterThanOrEqual(290);
+      expect(outcome.durationMs).toBeLessThan(300 + 1_000);
+      expect(await gone(pidIn(dir))).toBe(true);
+    });
 
-  it('cancellation through the AbortSignal ends the tree and reports cancelled', async () => {
-    const dir = folder();
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 300);
-    const outcome = await runProcess(
-      spec(dir, withGrandchild('sleep 30'), { env: { ...ENV, DIR: dir }, killGraceMs: 1_000, signal: controller.signal }),
-    );
-    expect(outcome).toMatchObject({ exitCode: null, signal: 'SIGTERM', timedOut: false, cancelled: true });
-    expect(outcome.durationMs).toBeLessThan(300 + 1_000);
-    expect(await gone(pidIn(dir))).toBe(true);
-  });
+    it('escalates to SIGKILL after the grace period when the process ignores SIGTERM', async () => {
+      const dir = folder();
+      const script = withGrandchild('while true; do sleep 0.05; done');
+      const outcome = await runProcess(
+        spec(dir, `trap '' TERM; ${script}`, { env: { ...ENV, DIR: dir }, timeoutMs: 200, killGraceMs: 500 }),
+      );
+      expect(outcome).toMatchObject({ exitCode: null, signal: 'SIGKILL', timedOut: true, cancelled: false });
+      expect(outcome.durationMs).toBeGreaterThanOrEqual(200 + 500 - 20);
+      expect(outcome.durationMs).toBeLessThan(200 + 500 + 1_000);
+      expect(await gone(pidIn(dir))).toBe(true);
+    });
 
-  it('does not start a process when the signal is already aborted', async () => {
-    const dir = folder();
-    const outcome = await runProcess(spec(dir, `touch "${dir}/started"`, { signal: AbortSignal.abort() }));
-    expect(outcome).toMatchObject({ exitCode: null, signal: null, cancelled: true, timedOut: false });
-    expect(() => readFileSync(join(dir, 'started'))).toThrow();
-  });
+    it('after the task itself ends on SIGTERM, kills a grandchild that ignores it once the grace is over', async () => {
+      const dir = folder();
+      const outcome = await runProcess(
+        spec(dir, withGrandchild('sleep 30', `bash -c "trap '' TERM; exec sleep 30"`), {
+          env: { ...ENV, DIR: dir },
+          timeoutMs: 200,
+          killGraceMs: 500,
+        }),
+      );
+      expect(outcome).toMatchObject({ signal: 'SIGTERM', timedOut: true });
+      expect(outcome.durationMs).toBeGreaterThanOrEqual(200 + 500 - 20);
+      expect(await gone(pidIn(dir))).toBe(true);
+    });
 
-  it('after a normal exit, kills what the task left in the background: done promptly even when it holds stdout open', async () => {
-    for (const teed of [true, false]) {
+    it('lets a grandchild finish its SIGTERM handler within the grace period, and does not wait longer', async () => {
+      const dir = folder();
+      const handler = `trap 'sleep 0.2; echo cleaned > "$DIR/marker"; exit 0' TERM; while true; do sleep 0.05; done`;
+      const outcome = await runProcess(
+        spec(dir, withGrandchild('wait', `bash -c ${JSON.stringify(handler)}`), {
+          env: { ...ENV, DIR: dir },
+          timeoutMs: 300,
+          killGraceMs: 10_000,
+        }),
+      );
+      expect(outcome.timedOut).toBe(true);
+      expect(readFileSync(join(dir, 'marker'), 'utf8')).toBe('cleaned\n');
+      expect(outcome.durationMs).toBeLessThan(300 + 3_000);
+      expect(await gone(pidIn(dir))).toBe(true);
+    });
+
+    it('cancellation through the AbortSignal ends the tree and reports cancelled', async () => {
+      const dir = folder();
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 300);
+      const outcome = await runProcess(
+        spec(dir, withGrandchild('sleep 30'), { env: { ...ENV, DIR: dir }, killGraceMs: 1_000, signal: controller.signal }),
+      );
+      expect(outcome).toMatchObject({ exitCode: null, signal: 'SIGTERM', timedOut: false, cancelled: true });
+      expect(outcome.durationMs).toBeLessThan(300 + 1_000);
+      expect(await gone(pidIn(dir))).toBe(true);
+    });
+
+    it('does not start a process when the signal is already aborted', async () => {
+      const dir = folder();
+      const outcome = await runProcess(spec(dir, `touch "${dir}/started"`, { signal: AbortSignal.abort() }));
+      expect(outcome).toMatchObject({ exitCode: null, signal: null, cancelled: true, timedOut: false });
+      expect(() => readFileSync(join(dir, 'started'))).toThrow();
+    });
+
+    it('after a normal exit, kills what the task left in the background: done promptly even when it holds stdout open', async () => {
+      for (const teed of [true, false]) {
+        const dir = folder();
+        const texts: string[] = [];
+        const start = performance.now();
+        const outcome = await runProcess(
+          spec(dir, withGrandchild('echo hi'), {
+            env: { ...ENV, DIR: dir },
+            ...(teed ? { onOutput: (_: string, text: string) => texts.push(text) } : {}),
+          }),
+        );
+        expect(performance.now() - start).toBeLessThan(1_000);
+        expect(outcome).toMatchObject({ exitCode: 0, signal: null, timedOut: false });
+        if (teed) expect(texts.join('')).toBe('hi\n');
+        expect(readFileSync(join(dir, 'logs', 'task.log'), 'utf8')).toBe('hi\n');
+        expect(await gone(pidIn(dir))).toBe(true);
+      }
+    });
+
+    it('creates no log file for a piped task that prints nothing', async () => {
+      const dir = folder();
+      const outcome = await runProcess(spec(dir, 'true', { onOutput: () => undefined }));
+      expect(outcome.exitCode).toBe(0);
+      expect(existsSync(join(dir, 'logs', 'task.log'))).toBe(false);
+    });
+
+    it('does not wait for a process that left the group (setsid) and holds the pipe', async () => {
       const dir = folder();
       const texts: string[] = [];
       const start = performance.now();
       const outcome = await runProcess(
-        spec(dir, withGrandchild('echo hi'), {
+        // The pid is written after setsid, so the task only ends once the sleeper has left the group.
+        spec(dir, `setsid sh -c 'echo $$ > "$DIR/pid"; exec sleep 30' & until [ -s "$DIR/pid" ]; do sleep 0.01; done; echo hi`, {
           env: { ...ENV, DIR: dir },
-          ...(teed ? { onOutput: (_: string, text: string) => texts.push(text) } : {}),
+          onOutput: (_, text) => texts.push(text),
         }),
       );
       expect(performance.now() - start).toBeLessThan(1_000);
-      expect(outcome).toMatchObject({ exitCode: 0, signal: null, timedOut: false });
-      if (teed) expect(texts.join('')).toBe('hi\n');
-      expect(readFileSync(join(dir, 'logs', 'task.log'), 'utf8')).toBe('hi\n');
-      expect(await gone(pidIn(dir))).toBe(true);
-    }
+      expect(outcome.exitCode).toBe(0);
+      expect(texts.join('')).toBe('hi\n');
+      const escaped = pidIn(dir);
+      expect(running(escaped)).toBe(true); // out of our reach by design; afterAll kills it
+      process.kill(escaped, 'SIGKILL');
+    });
   });
 
-  it('creates no log file for a piped task that prints nothing', async () => {
-    const dir = folder();
-    const outcome = await runProcess(spec(dir, 'true', { onOutput: () => undefined }));
-    expect(outcome.exitCode).toBe(0);
-    expect(existsSync(join(dir, 'logs', 'task.log'))).toBe(false);
-  });
+  describe('runProcess: processes that cannot start', () => {
+    it('a missing command is a spawnError, not a throw', async () => {
+      const { outcome } = await run('', { file: 'dagline-no-such-command', args: [] });
+      expect(outcome).toMatchObject({ exitCode: null, signal: null, spawnError: 'command not found: dagline-no-such-command' });
+    });
 
-  it('does not wait for a process that left the group (setsid) and holds the pipe', async () => {
-    const dir = folder();
-    const texts: string[] = [];
-    const start = performance.now();
-    const outcome = await runProcess(
-      // The pid is written after setsid, so the task only ends once the sleeper has left the group.
-      spec(dir, `setsid sh -c 'echo $$ > "$DIR/pid"; exec sleep 30' & until [ -s "$DIR/pid" ]; do sleep 0.01; done; echo hi`, {
-        env: { ...ENV, DIR: dir },
-        onOutput: (_, text) => texts.push(text),
-      }),
-    );
-    expect(performance.now() - start).toBeLessThan(1_000);
-    expect(outcome.exitCode).toBe(0);
-    expect(texts.join('')).toBe('hi\n');
-    const escaped = pidIn(dir);
-    expect(running(escaped)).toBe(true); // out of our reach by design; afterAll kills it
-    process.kill(escaped, 'SIGKILL');
-  });
-});
+    it('a missing working directory is a spawnError', async () => {
+      const cwd = join(root, 'does-not-exist');
+      const { outcome } = await run('true', { cwd });
+      expect(outcome.spawnError).toBe(`working directory does not exist: ${cwd}`);
+    });
 
-describe('runProcess: processes that cannot start', () => {
-  it('a missing command is a spawnError, not a throw', async () => {
-    const { outcome } = await run('', { file: 'dagline-no-such-command', args: [] });
-    expect(outcome).toMatchObject({ exitCode: null, signal: null, spawnError: 'command not found: dagline-no-such-command' });
-  });
+    it('a file that is not executable is a spawnError', async () => {
+      const script = join(mkdtempSync(join(root, 'noexec-')), 'script.sh');
+      writeFileSync(script, '#!/bin/sh\necho hi\n');
+      chmodSync(script, 0o644);
+      const { outcome } = await run('', { file: script, args: [] });
+      expect(outcome.spawnError).toBe(`permission denied: ${script} is not executable`);
+    });
 
-  it('a missing working directory is a spawnError', async () => {
-    const cwd = join(root, 'does-not-exist');
-    const { outcome } = await run('true', { cwd });
-    expect(outcome.spawnError).toBe(`working directory does not exist: ${cwd}`);
-  });
+    it('a script whose #! interpreter is missing says so', async () => {
+      const script = join(mkdtempSync(join(root, 'shebang-')), 'script.sh');
+      writeFileSync(script, '#!/no/such/interpreter\necho hi\n');
+      chmodSync(script, 0o755);
+      const { outcome } = await run('', { file: script, args: [] });
+      expect(outcome.spawnError).toBe(`cannot run ${script}: its interpreter (the #! line) was not found`);
+    });
 
-  it('a file that is not executable is a spawnError', async () => {
-    const script = join(mkdtempSync(join(root, 'noexec-')), 'script.sh');
-    writeFileSync(script, '#!/bin/sh\necho hi\n');
-    chmodSync(script, 0o644);
-    const { outcome } = await run('', { file: script, args: [] });
-    expect(outcome.spawnError).toBe(`permission denied: ${script} is not executable`);
-  });
+    it('an unwritable log file is a spawnError', async () => {
+      const blocker = join(root, 'blocker');
+      writeFileSync(blocker, '');
+      const { outcome } = await run('true', { logFile: join(blocker, 'task.log') });
+      expect(outcome.spawnError).toMatch(/^cannot open log file .*blocker\/task\.log: /);
+    });
 
-  it('a script whose #! interpreter is missing says so', async () => {
-    const script = join(mkdtempSync(join(root, 'shebang-')), 'script.sh');
-    writeFileSync(script, '#!/no/such/interpreter\necho hi\n');
-    chmodSync(script, 0o755);
-    const { outcome } = await run('', { file: script, args: [] });
-    expect(outcome.spawnError).toBe(`cannot run ${script}: its interpreter (the #! line) was not found`);
-  });
-
-  it('an unwritable log file is a spawnError', async () => {
-    const blocker = join(root, 'blocker');
-    writeFileSync(blocker, '');
-    const { outcome } = await run('true', { logFile: join(blocker, 'task.log') });
-    expect(outcome.spawnError).toMatch(/^cannot open log file .*blocker\/task\.log: /);
-  });
-
-  it('an argument with a NUL byte is a spawnError', async () => {
-    const { outcome } = await run('echo a\0b');
-    expect(outcome.spawnError).toMatch(/^could not start bash: /);
+    it('an argument with a NUL byte is a spawnError', async () => {
+      const { outcome } = await run('echo a\0b');
+      expect(outcome.spawnError).toMatch(/^could not start bash: /);
+    });
   });
 });
 
