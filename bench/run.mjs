@@ -60,11 +60,19 @@ try {
   mkdirSync(join(work, '.git'));
   writeFileSync(join(work, 'pipeline.yml'), pipeline());
   writeFileSync(join(work, 'commands'), 'true\n'.repeat(N + 2));
-  const xargs = timeShell('xargs -P2 -n1 bash -c < commands', work);
   const args = [BIN, 'run', 'pipeline.yml', '--concurrency', '2', '--date', '2024-03-01'];
-  const dagline = measureNode(args, { cwd: work, runs: RUNS, env: { CI: 'true' } });
-  // The same without launchers (src/run/launcher.ts): every task spawned from the dagline process itself.
-  const direct = measureNode(args, { cwd: work, runs: RUNS, env: { CI: 'true', DAGLINE_LAUNCHER: 'off' } });
+  // Round by round, so that a noisy moment on the machine does not hit one runner only.
+  const samples = { xargs: [], dagline: [], direct: [] };
+  for (let r = 0; r < RUNS; r++) {
+    samples.xargs.push(timeShell('xargs -P2 -n1 bash -c < commands', work, 1));
+    samples.dagline.push(measureNode(args, { cwd: work, runs: 1, env: { CI: 'true' } }));
+    // The same without launchers (src/run/launcher.ts): every task spawned from the dagline process itself.
+    samples.direct.push(measureNode(args, { cwd: work, runs: 1, env: { CI: 'true', DAGLINE_LAUNCHER: 'off' } }));
+  }
+  const xargs = median(samples.xargs);
+  const summary = (runs) => ({ ms: median(runs.map((run) => run.ms)), peakMiB: Math.max(...runs.map((run) => run.peakMiB)) });
+  const dagline = summary(samples.dagline);
+  const direct = summary(samples.direct);
   const snake = snakemake(work);
   const rows = [
     { runner: 'xargs -P2 -n1 bash -c true', 'wall ms (median)': xargs.toFixed(0), 'per task ms': (xargs / N).toFixed(2), 'vs xargs': '1.00×', 'peak MiB': '-' },

@@ -30,7 +30,8 @@
  * spawn, synchronous until the child has exec'd, then blocks a launcher instead of dagline's main thread (70–130
  * MB: ~2.5 ms a spawn), and costs what it costs in a small process (~0.7–1 ms here). Up to two: with one, a task
  * that ends while it is inside another task's spawn is only noticed after it. bench/run (1,002 no-op tasks at
- * -j2) went from 2.84–3.00× xargs to 2.43–2.59× (medians, interleaved runs). Everything else stays here: timeouts,
+ * -j2): 2.43–2.90× xargs, against 2.84–3.36× without launchers in the same runs (6–14% faster on a quiet
+ * machine, median ~11%; 15–21% when other work competes for the cores). Everything else stays here: timeouts,
  * signals to the task's process group (the pid is reported), the orphan kill, the drain, the log file of piped
  * output; TaskRun is the same whoever spawned. A launcher starts with the first task and takes ~40 ms to be
  * ready: tasks are spawned here meanwhile, nothing waits for it. It ends when its stdin ends: after a second
