@@ -1,6 +1,6 @@
 import type { Reporter, RunEvent } from '../run/events.js';
 import { type Colors, colorsFor } from './colors.js';
-import { type RunReporterOptions, TaskLines } from './run-plain.js';
+import { LineSplitter, type RunReporterOptions } from './run-plain.js';
 import {
   failureReason,
   formatRunStart,
@@ -72,7 +72,7 @@ export class CappedLines {
 
 interface TaskGroup {
   logFile: string;
-  lines: TaskLines;
+  lines: LineSplitter;
   output: CappedLines;
 }
 
@@ -111,7 +111,7 @@ export class GitHubReporter implements Reporter {
       case 'task-start': {
         const group = this.groups.get(e.id);
         if (group === undefined) {
-          this.groups.set(e.id, { logFile: e.logFile, lines: new TaskLines(), output: new CappedLines(this.capBytes) });
+          this.groups.set(e.id, { logFile: e.logFile, lines: new LineSplitter(), output: new CappedLines(this.capBytes) });
         } else {
           group.logFile = e.logFile;
           this.hold(group, group.lines.flush());
@@ -122,7 +122,7 @@ export class GitHubReporter implements Reporter {
       }
       case 'task-output': {
         const group = this.groups.get(e.id);
-        if (group !== undefined) this.hold(group, group.lines.push(e.stream, e.text));
+        if (group !== undefined) this.hold(group, group.lines.push(e.text));
         return;
       }
       case 'task-retry': {

@@ -1,6 +1,6 @@
 import type { Reporter, RunEvent } from '../run/events.js';
 import { type Colors, colorsFor } from './colors.js';
-import { type RunReporterOptions, TaskLines } from './run-plain.js';
+import { LineSplitter, type RunReporterOptions } from './run-plain.js';
 import {
   formatElapsed,
   formatRunStart,
@@ -62,7 +62,7 @@ interface RunningTask {
   logFile: string;
   /** Set between a `task-retry` and the next `task-start`: when the next attempt begins. */
   retryAt: number | undefined;
-  lines: TaskLines;
+  lines: LineSplitter;
   tail: TailBuffer;
 }
 
@@ -119,14 +119,14 @@ export class LiveReporter implements Reporter {
           startedAt: e.at,
           logFile: e.logFile,
           retryAt: undefined,
-          lines: new TaskLines(),
+          lines: new LineSplitter(),
           tail: new TailBuffer(FAILURE_TAIL_LINES),
         });
         break;
       case 'task-output': {
         const task = this.running.get(e.id);
         if (task === undefined) return;
-        for (const line of task.lines.push(e.stream, e.text)) task.tail.push(clip(line));
+        for (const line of task.lines.push(e.text)) task.tail.push(clip(line));
         break;
       }
       case 'task-retry': {

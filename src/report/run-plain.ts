@@ -41,11 +41,11 @@ export class LineSplitter {
     return lines.flatMap((line) => (line.length > this.maxLine ? chunks(line, this.maxLine) : [line]));
   }
 
-  /** What is left of an unfinished line, if anything. */
-  flush(): string | undefined {
+  /** What is left of an unfinished line: none or one. */
+  flush(): string[] {
     const rest = lastRewrite(this.partial);
     this.partial = '';
-    return rest === '' ? undefined : rest;
+    return rest === '' ? [] : [rest];
   }
 }
 
@@ -60,21 +60,6 @@ function chunks(line: string, size: number): string[] {
   return out;
 }
 
-/** A task's stdout and stderr, each cut into lines separately so their partial lines never mix. */
-export class TaskLines {
-  private readonly stdout = new LineSplitter();
-  private readonly stderr = new LineSplitter();
-
-  push(stream: 'stdout' | 'stderr', text: string): string[] {
-    return (stream === 'stdout' ? this.stdout : this.stderr).push(text);
-  }
-
-  /** Both streams' unfinished lines, stdout first. */
-  flush(): string[] {
-    return [this.stdout.flush(), this.stderr.flush()].filter((line) => line !== undefined);
-  }
-}
-
 export interface RunReporterOptions {
   /** For the colour policy (`NO_COLOR`, `FORCE_COLOR`); ignored when `colors` is given. Defaults to process.env. */
   env?: Env;
@@ -86,12 +71,12 @@ export interface RunReporterOptions {
 /**
  * For logs (CI, a pipe, a file): one line per event that matters, each task's output line prefixed with its id
  * (`[train[model=xgboost]] epoch 1 …`), and a summary line at the end. Holds no output beyond one partial line per
- * task and stream.
+ * task.
  */
 export class PlainReporter implements Reporter {
   private readonly c: Colors;
   private readonly logFiles = new Map<string, string>();
-  private readonly lines = new Map<string, TaskLines>();
+  private readonly lines = new Map<string, LineSplitter>();
   private readonly ends: TaskEndEvent[] = [];
   private start: RunStartEvent | undefined;
 
@@ -114,8 +99,8 @@ export class PlainReporter implements Reporter {
         return;
       case 'task-output': {
         let lines = this.lines.get(e.id);
-        if (lines === undefined) this.lines.set(e.id, (lines = new TaskLines()));
-        this.write(lines.push(e.stream, e.text).map((line) => this.prefix(e.id, line)));
+        if (lines === undefined) this.lines.set(e.id, (lines = new LineSplitter()));
+        this.write(lines.push(e.text).map((line) => this.prefix(e.id, line)));
         return;
       }
       case 'task-retry':

@@ -10,7 +10,8 @@ export type RunStatus = 'succeeded' | 'failed' | 'cancelled';
 export type RunEvent =
   | { type: 'run-start'; runId: string; pipeline: string; ds: string; tasks: string[]; concurrency: number; logDir: string }
   | { type: 'task-start'; id: string; attempt: number; command: string; logFile: string; at: number }
-  | { type: 'task-output'; id: string; stream: 'stdout' | 'stderr'; text: string }
+  /** What the task wrote to stdout and stderr, interleaved as it reached its log file. */
+  | { type: 'task-output'; id: string; text: string }
   | { type: 'task-retry'; id: string; attempt: number; maxAttempts: number; delayMs: number; reason: string }
   | {
       type: 'task-end';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Graph, Task } from '../compile/graph.js';
@@ -12,7 +12,7 @@ import { remainingPathLengths } from './priorities.js';
 import { runProcess, shellCommand, type ProcessOutcome, type ProcessSpec } from './process.js';
 import { isTransient, retryDelay } from './retry.js';
 import { parseTaskOutputs } from './task-outputs.js';
-import { daglineEnv, needsContext, evaluateParts, taskContexts, type Upstream } from './task-command.js';
+import { evaluateParts, needsContext, runEnv, taskContexts, taskEnv, type Upstream } from './task-command.js';
 
 export interface ExecuteOptions {
   runId: string;
@@ -29,7 +29,7 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   runTimeoutMs?: number | null;
   env: Readonly<Record<string, string | undefined>>;
-  /** Whether reporters want each task's output as it comes (costs a pipe per task). */
+  /** Whether reporters want each task's output as it comes (read from its log file while it runs). */
   streamOutput: boolean;
   killGraceMs?: number;
   startProcess?: (spec: ProcessSpec) => Promise<ProcessOutcome>;
@@ -68,7 +68,7 @@ class Execution {
     private readonly options: ExecuteOptions,
     private readonly reporter: Reporter,
   ) {
-    this.baseEnv = definedOnly(options.env);
+    this.baseEnv = { ...definedOnly(options.env), ...runEnv(graph) };
     graph.tasks.forEach((t, i) => {
       this.byId.set(t.id, t);
       this.index.set(t.id, i);
@@ -223,12 +223,12 @@ class Execution {
     const outcome = await start({
       ...command,
       cwd: resolve(this.options.root, this.graph.dir, task.workingDirectory),
-      env: { ...this.baseEnv, ...daglineEnv(this.graph, task, this.results, attempt), DAGLINE_OUTPUT: outputFile, ...env },
+      env: { ...this.baseEnv, ...taskEnv(task, this.results, attempt), DAGLINE_OUTPUT: outputFile, ...env },
       timeoutMs: task.timeoutMs,
       killGraceMs: this.options.killGraceMs ?? 5_000,
       logFile,
       signal: this.abort.signal,
-      ...(this.options.streamOutput ? { onOutput: (stream: 'stdout' | 'stderr', text: string) => this.reporter.onEvent({ type: 'task-output', id: task.id, stream, text }) } : {}),
+      ...(this.options.streamOutput ? { onOutput: (text: string) => this.reporter.onEvent({ type: 'task-output', id: task.id, text }) } : {}),
     });
     return this.interpret(task, outcome, outputFile);
   }
@@ -326,7 +326,9 @@ function renderEnv(task: Task, contexts: Parameters<typeof evaluateParts>[1]): R
 
 const formatMs = (ms: number) => (ms < 1000 ? `${ms}ms` : `${ms / 1000}s`);
 
+/** Most tasks never write outputs: an existence check first spares an ENOENT exception per task. */
 function readIfPresent(path: string): string {
+  if (!existsSync(path)) return '';
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {

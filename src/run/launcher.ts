@@ -7,9 +7,10 @@
  * thread (process.ts has the figures). It imports node: builtins only, so it starts fast (~40 ms).
  *
  * Protocol. Requests on stdin, one JSON object per line:
- *   {"id":1,"file":"bash","args":["-c","…"],"cwd":"…","env":{…},"log":null}   start a task
- *     log: a file to append the child's stdout and stderr to directly (opened here); null: they are piped back.
- *   {"id":1,"drop":true}   stop reading the task's output (its drain period is over) and forget it
+ *   {"id":1,"file":"bash","args":["-c","…"],"cwd":"…","set":{…},"unset":[…],"log":"…/task.log"}   start a task
+ *     set, unset: how the task's environment differs from the previous request's (the first: from this process's
+ *       own), so that what every task shares (params can be large) crosses the pipe once, not once a task.
+ *     log: the file the child's stdout and stderr are appended to (opened here, its folder created if need be).
  * Replies on stdout, as frames: kind (1 byte), id (uint32 BE), payload length (uint32 BE), payload; see FRAME.
  *
  * It only starts processes and reports on them: timeouts, signals and process-group kills stay in the dagline
@@ -23,7 +24,6 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Readable } from 'node:stream';
 
 /** Frame kinds; process.ts has the same table (this file is a program of its own, so nothing is imported from it). */
 const FRAME = {
@@ -33,14 +33,8 @@ const FRAME = {
   pid: 1,
   /** Payload: JSON `{ stage: 'log' | 'spawn', code?, message }`. Not started; nothing more comes for this id. */
   error: 2,
-  /** Payload: output bytes. */
-  stdout: 3,
-  stderr: 4,
-  /** The stream reached its end (or failed); no more of its output comes. */
-  stdoutEnd: 5,
-  stderrEnd: 6,
   /** Payload: JSON `{ code, signal }`. */
-  exit: 7,
+  exit: 3,
 } as const;
 
 interface StartRequest {
@@ -48,18 +42,13 @@ interface StartRequest {
   file: string;
   args: string[];
   cwd: string;
-  env: Record<string, string>;
-  log: string | null;
+  set: Record<string, string>;
+  unset: string[];
+  log: string;
 }
 
-interface Task {
-  child: ChildProcess;
-  streams: Readable[];
-  open: number;
-  exited: boolean;
-}
-
-const tasks = new Map<number, Task>();
+/** The environment of the latest request. Null prototype: a variable may be called `__proto__`. */
+const env: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, process.env);
 const EMPTY = Buffer.alloc(0);
 
 function send(kind: number, id: number, payload: Buffer | string = EMPTY): void {
@@ -77,86 +66,49 @@ function sendError(id: number, stage: 'log' | 'spawn', error: unknown): void {
   send(FRAME.error, id, JSON.stringify({ stage, code, message: message ?? String(error) }));
 }
 
+/** The folder exists nearly always (dagline creates it): try the open first. */
+function openLog(path: string): number {
+  try {
+    return openSync(path, 'a');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    mkdirSync(dirname(path), { recursive: true });
+    return openSync(path, 'a');
+  }
+}
+
 function start(request: StartRequest): void {
   const { id } = request;
-  let fd: number | undefined;
-  if (request.log !== null) {
-    try {
-      mkdirSync(dirname(request.log), { recursive: true });
-      fd = openSync(request.log, 'a');
-    } catch (error) {
-      sendError(id, 'log', error);
-      return;
-    }
+  for (const name of request.unset) delete env[name];
+  Object.assign(env, request.set);
+  let fd: number;
+  try {
+    fd = openLog(request.log);
+  } catch (error) {
+    sendError(id, 'log', error);
+    return;
   }
   let child: ChildProcess;
   try {
-    child = spawn(request.file, request.args, {
-      cwd: request.cwd,
-      env: request.env,
-      detached: true,
-      stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd],
-    });
+    child = spawn(request.file, request.args, { cwd: request.cwd, env, detached: true, stdio: ['ignore', fd, fd] });
   } catch (error) {
     sendError(id, 'spawn', error);
     return;
   } finally {
-    // The child has its own copy by now (spawn returns after the exec).
-    if (fd !== undefined) closeSync(fd);
+    closeSync(fd); // the child has its own copy by now (spawn returns after the exec)
   }
   if (child.pid === undefined) {
     // The spawn failed; Node reports why in 'error' on the next tick.
     child.once('error', (error) => sendError(id, 'spawn', error));
-    child.stdout?.destroy();
-    child.stderr?.destroy();
     return;
   }
   child.on('error', () => {}); // after a successful spawn only child.kill() can fail, and it is never called
   send(FRAME.pid, id, String(child.pid));
-  const task: Task = { child, streams: [], open: 0, exited: false };
-  tasks.set(id, task);
-  const forget = (): void => {
-    if (task.exited && task.open === 0) tasks.delete(id);
-  };
-  const watch = (stream: Readable | null, data: number, ended: number): void => {
-    if (stream === null) return;
-    task.streams.push(stream);
-    task.open++;
-    stream.on('data', (chunk: Buffer) => send(data, id, chunk));
-    let reported = false;
-    const onEnd = (): void => {
-      if (reported || tasks.get(id) !== task) return; // reported, or dropped
-      reported = true;
-      task.open--;
-      send(ended, id);
-      forget();
-    };
-    stream.once('end', onEnd); // EOF: sooner than 'close'
-    stream.once('close', onEnd); // after an error there is no 'end'
-    stream.on('error', () => {});
-  };
-  watch(child.stdout, FRAME.stdout, FRAME.stdoutEnd);
-  watch(child.stderr, FRAME.stderr, FRAME.stderrEnd);
-  child.once('exit', (code, signal) => {
-    task.exited = true;
-    if (tasks.get(id) !== task) return;
-    send(FRAME.exit, id, JSON.stringify({ code, signal }));
-    forget();
-  });
-}
-
-function drop(id: number): void {
-  const task = tasks.get(id);
-  if (task === undefined) return;
-  tasks.delete(id);
-  for (const stream of task.streams) stream.destroy();
+  child.once('exit', (code, signal) => send(FRAME.exit, id, JSON.stringify({ code, signal })));
 }
 
 function handle(line: string): void {
-  if (line === '') return;
-  const request = JSON.parse(line) as StartRequest | { id: number; drop: true };
-  if ('drop' in request) drop(request.id);
-  else start(request);
+  if (line !== '') start(JSON.parse(line) as StartRequest);
 }
 
 // Only dagline ends this process, by closing its stdin (see the top of the file).

@@ -50,12 +50,12 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 import { groupHasLiveMembers, processIsLive, signalGroup } from './process-tree.js';
@@ -74,8 +74,12 @@ export interface ProcessSpec {
   killGraceMs: number;
   /** stdout and stderr are appended here, interleaved as they come; parent folders are created. */
   logFile: string;
-  /** A tee for the terminal. When absent the output goes straight from the child to the log file, never through JS. */
-  onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /**
+   * For the terminal: what the task appends to its log file, read from the file while it runs (every
+   * {@link FOLLOW_MS}) and once more when it has ended. The output itself goes straight from the child to the
+   * file, never through a pipe.
+   */
+  onOutput?: (text: string) => void;
   /** Cancellation: ends the process tree gracefully (SIGTERM, grace, SIGKILL) and reports `cancelled`. */
   signal?: AbortSignal;
 }
@@ -95,24 +99,16 @@ export interface ProcessOutcome {
    * why. Also set, exceptionally, when the launcher that started it died and its exit status is unknown.
    */
   spawnError?: string;
-  /** Writing piped output to the log file failed (disk full…): the log is incomplete; the task itself ran on. */
-  logError?: string;
 }
 
 /** Node's timers overflow above this (and then fire after 1 ms); a longer timeout means no timeout. */
 const MAX_TIMER_MS = 2_147_483_647;
-/**
- * After the child exits, how long piped output may still arrive before the pipes are closed on our side. The
- * group has been killed by then, so the pipes normally reach EOF at once; only a process that left the group
- * (setsid) can hold them open, and it must not keep the task running.
- */
-const DRAIN_MS = 200;
+/** How often a running task's log file is read for {@link ProcessSpec.onOutput}. */
+const FOLLOW_MS = 100;
 /** While a terminated child's group winds down within the grace period, how often to look whether it is empty. */
 const GROUP_POLL_MS = 20;
 /** How long the launcher is kept without a task in flight (it never keeps this process alive meanwhile). */
 const LAUNCHER_IDLE_MS = 1_000;
-
-type StreamName = 'stdout' | 'stderr';
 
 /** Starts the process and resolves when it has ended (and, after a timeout or cancellation, its tree too). Never rejects. */
 export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
@@ -140,15 +136,12 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
 
 /**
  * One task's process from start to outcome, whoever started it (this process or the launcher): timeout and
- * cancellation, the process-group kills, output into the log file and the tee, the drain.
+ * cancellation, the process-group kills, following its log file for the terminal.
  */
 class TaskRun {
-  readonly piped: boolean;
-  readonly log: LogFile;
-  /** Set by whoever started the process: stop reading its output (the drain period is over). */
-  dropOutput: () => void = () => {};
   /** Set by whoever started the process: called once, when the outcome is reported. */
   onSettled: () => void = () => {};
+  private readonly follower: LogFollower | undefined;
   private pid: number | undefined;
   /** Why we are ending it: its timeout, cancellation, or the death of the launcher that started it. */
   private reason: 'timeout' | 'cancel' | 'lost' | null = null;
@@ -156,15 +149,10 @@ class TaskRun {
   private exitSignal: NodeJS.Signals | null = null;
   private exited = false;
   private killed = false; // the grace period is over and the group got SIGKILL
-  private finishing = false;
   private settled = false;
-  private readonly open = new Set<StreamName>();
-  private readonly decoders: Partial<Record<StreamName, StringDecoder>> = {};
-  private logError: string | undefined;
   private timeoutTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
-  private drainTimer: NodeJS.Timeout | undefined;
   private lostTimer: NodeJS.Timeout | undefined;
   private readonly onAbort = (): void => this.terminate('cancel');
 
@@ -173,22 +161,18 @@ class TaskRun {
     private readonly started: number,
     private readonly resolvePromise: (outcome: ProcessOutcome) => void,
   ) {
-    this.piped = spec.onOutput !== undefined;
-    this.log = new LogFile(spec.logFile);
+    this.follower = spec.onOutput === undefined ? undefined : new LogFollower(spec.logFile, spec.onOutput);
     spec.signal?.addEventListener('abort', this.onAbort, { once: true });
     if (spec.timeoutMs !== null && spec.timeoutMs <= MAX_TIMER_MS) {
       this.timeoutTimer = setTimeout(() => this.terminate('timeout'), Math.max(0, spec.timeoutMs));
     }
   }
 
-  /** It runs, as the leader of process group `pid`; when piped, its stdout and stderr are being read. */
+  /** It runs, as the leader of process group `pid`. */
   spawned(pid: number): void {
     if (this.settled) return;
     this.pid = pid;
-    if (this.piped) {
-      this.open.add('stdout');
-      this.open.add('stderr');
-    }
+    this.follower?.follow();
     // Timed out or cancelled before it was known to run (the launcher had not answered yet).
     if (this.reason !== null) signalGroup(pid, this.killed ? 'SIGKILL' : 'SIGTERM');
   }
@@ -196,27 +180,6 @@ class TaskRun {
   /** It could not be started. */
   failed(spawnError: string): void {
     this.settle({ spawnError });
-  }
-
-  output(name: StreamName, chunk: Buffer): void {
-    if (this.settled) return; // a straggler after the drain: the task has been reported done
-    if (this.logError === undefined) {
-      try {
-        this.log.write(chunk);
-      } catch (error) {
-        this.logError = `cannot write log file ${this.spec.logFile}: ${errorMessage(error)}`;
-      }
-    }
-    const decoder = (this.decoders[name] ??= new StringDecoder('utf8'));
-    const text = decoder.write(chunk);
-    if (text !== '') this.spec.onOutput?.(name, text);
-  }
-
-  outputClosed(name: StreamName): void {
-    if (this.settled || !this.open.delete(name)) return;
-    const rest = this.decoders[name]?.end() ?? '';
-    if (rest !== '') this.spec.onOutput?.(name, rest);
-    if (this.open.size === 0 && this.finishing) this.settle({});
   }
 
   exit(code: number | null, signal: NodeJS.Signals | null): void {
@@ -230,7 +193,7 @@ class TaskRun {
     if (this.reason === null) {
       // A normal exit: whatever it left behind in its group goes with it.
       if (this.pid !== undefined) signalGroup(this.pid, 'SIGKILL');
-      this.finish();
+      this.settle({});
     } else {
       this.awaitGroup();
     }
@@ -239,8 +202,8 @@ class TaskRun {
   /**
    * The launcher that was to start it, or did, died. Returns 'restart' when it was not known to run: it is then
    * started here (the launcher reports the pid right after the spawn, so only a death between the two could run
-   * a task twice). A running task cannot be followed any more (its exit status goes to nobody, its next write to
-   * stdout to a closed pipe), so it is ended like a timed-out one and reported with a spawnError.
+   * a task twice). A running task cannot be followed any more (its exit status goes to nobody), so it is ended
+   * like a timed-out one and reported with a spawnError.
    */
   launcherDied(): 'restart' | undefined {
     if (this.settled) return undefined;
@@ -249,8 +212,7 @@ class TaskRun {
       this.settle({}); // timed out or cancelled while waiting: do not start it now
       return undefined;
     }
-    for (const name of [...this.open]) this.outputClosed(name);
-    if (this.settled || this.exited) return undefined; // exited: the outcome is complete
+    if (this.exited) return undefined; // the outcome is complete
     this.terminate('lost'); // unless a timeout or cancellation is already ending it
     this.watchLost();
     return undefined;
@@ -273,7 +235,7 @@ class TaskRun {
         if (this.pid !== undefined) signalGroup(this.pid, 'SIGKILL');
         if (this.exited) {
           clearTimeout(this.pollTimer);
-          this.finish();
+          this.settle({});
         }
       },
       Math.min(Math.max(0, this.spec.killGraceMs), MAX_TIMER_MS),
@@ -284,20 +246,9 @@ class TaskRun {
   private awaitGroup(): void {
     if (this.killed || this.pid === undefined || !groupHasLiveMembers(this.pid)) {
       clearTimeout(this.killTimer);
-      return this.finish();
+      return this.settle({});
     }
     this.pollTimer = setTimeout(() => this.awaitGroup(), GROUP_POLL_MS);
-  }
-
-  /** After the child exited: let piped output drain (briefly), then report. */
-  private finish(): void {
-    if (this.finishing) return;
-    this.finishing = true;
-    if (this.open.size === 0) return this.settle({});
-    this.drainTimer = setTimeout(() => {
-      this.dropOutput();
-      this.settle({});
-    }, DRAIN_MS);
   }
 
   private settle(outcome: Partial<ProcessOutcome>): void {
@@ -306,10 +257,9 @@ class TaskRun {
     clearTimeout(this.timeoutTimer);
     clearTimeout(this.killTimer);
     clearTimeout(this.pollTimer);
-    clearTimeout(this.drainTimer);
     clearTimeout(this.lostTimer);
     this.spec.signal?.removeEventListener('abort', this.onAbort);
-    this.log.close();
+    this.follower?.finish();
     this.onSettled();
     const lost = this.reason === 'lost' ? { spawnError: `lost track of ${this.spec.file} (pid ${this.pid}): the process launcher died, so the task was ended` } : {};
     this.resolvePromise({
@@ -318,65 +268,98 @@ class TaskRun {
       timedOut: this.reason === 'timeout',
       cancelled: this.reason === 'cancel',
       durationMs: Math.round(performance.now() - this.started),
-      ...(this.logError === undefined ? {} : { logError: this.logError }),
       ...lost,
       ...outcome,
     });
   }
 }
 
+/**
+ * Reads what a task appends to its log file. The log may hold earlier attempts and runs: only what comes after
+ * its size at the start is read. A multi-byte character split between two reads is held until it is whole.
+ */
+class LogFollower {
+  private offset: number;
+  private fd: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private broken = false;
+  private readonly decoder = new StringDecoder('utf8');
+
+  constructor(
+    private readonly path: string,
+    private readonly onOutput: (text: string) => void,
+  ) {
+    this.offset = fileSize(path);
+  }
+
+  /** The task runs: read what it wrote every FOLLOW_MS. */
+  follow(): void {
+    this.timer ??= setInterval(() => this.read(), FOLLOW_MS);
+  }
+
+  /** The task has ended: the rest, then no more. */
+  finish(): void {
+    clearInterval(this.timer);
+    // Most tasks print nothing: one stat instead of opening the file.
+    if (this.fd !== undefined || fileSize(this.path) > this.offset) this.read();
+    const rest = this.decoder.end();
+    if (rest !== '') this.onOutput(rest);
+    if (this.fd !== undefined) closeQuietly(this.fd);
+    this.fd = undefined;
+  }
+
+  private read(): void {
+    if (this.broken) return;
+    try {
+      this.fd ??= openSync(this.path, 'r');
+      for (let n = readSync(this.fd, FOLLOW_BUFFER, 0, FOLLOW_BUFFER.length, this.offset); n > 0; n = readSync(this.fd, FOLLOW_BUFFER, 0, FOLLOW_BUFFER.length, this.offset)) {
+        this.offset += n;
+        const text = this.decoder.write(FOLLOW_BUFFER.subarray(0, n));
+        if (text !== '') this.onOutput(text);
+      }
+    } catch (error) {
+      // Not there yet (it is created by the spawn), or unreadable: the terminal misses it, the log keeps it.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.broken = true;
+    }
+  }
+}
+
+const FOLLOW_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Spawns the task from this process: before the launcher is ready, without one, or after it died. */
 function startDirectly(task: TaskRun): void {
-  const { spec, piped } = task;
-  task.dropOutput = () => {};
+  const { spec } = task;
   task.onSettled = () => {};
-  let fd: number | undefined;
-  if (!piped) {
-    try {
-      fd = openLog(spec.logFile);
-    } catch (error) {
-      return task.failed(`cannot open log file ${spec.logFile}: ${errorMessage(error)}`);
-    }
+  let fd: number;
+  try {
+    fd = openLog(spec.logFile);
+  } catch (error) {
+    return task.failed(`cannot open log file ${spec.logFile}: ${errorMessage(error)}`);
   }
   let child: ChildProcess;
   try {
-    child = spawn(spec.file, spec.args, {
-      cwd: spec.cwd,
-      env: spec.env,
-      detached: true,
-      stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd],
-    });
+    child = spawn(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', fd, fd] });
   } catch (error) {
     // Synchronous failures: invalid arguments (a NUL byte in an argument or env value), EMFILE, …
     return task.failed(describeSpawnError(spec, error));
   } finally {
-    if (fd !== undefined) closeQuietly(fd); // the child has its own copy (spawn returns after the exec)
+    closeQuietly(fd); // the child has its own copy (spawn returns after the exec)
   }
   if (child.pid === undefined) {
     // The spawn failed; Node reports why in 'error' on the next tick.
     child.once('error', (error) => task.failed(describeSpawnError(spec, error)));
-    child.stdout?.destroy();
-    child.stderr?.destroy();
     return;
   }
   child.on('error', () => {}); // after a successful spawn only child.kill() can fail, and we never call it
   task.spawned(child.pid);
-  // Output: straight into the log file (the fd was handed to the child), or through here when teed.
-  if (piped) {
-    const streams: Readable[] = [];
-    const tee = (name: StreamName, stream: Readable | null): void => {
-      if (stream === null) return;
-      streams.push(stream);
-      stream.on('data', (chunk: Buffer) => task.output(name, chunk));
-      stream.once('close', () => task.outputClosed(name));
-      stream.on('error', () => {});
-    };
-    tee('stdout', child.stdout);
-    tee('stderr', child.stderr);
-    task.dropOutput = () => {
-      for (const stream of streams) stream.destroy();
-    };
-  }
   child.once('exit', (code, signal) => task.exit(code, signal));
 }
 
@@ -384,7 +367,7 @@ function startDirectly(task: TaskRun): void {
 // Launchers (launcher.ts): small helper processes that spawn tasks on this process's behalf.
 
 /** Frame kinds of the launcher's replies; the same table as in launcher.ts. */
-const FRAME = { ready: 0, pid: 1, error: 2, stdout: 3, stderr: 4, stdoutEnd: 5, stderrEnd: 6, exit: 7 } as const;
+const FRAME = { ready: 0, pid: 1, error: 2, exit: 3 } as const;
 /** Built: build/run/launcher.js next to this file. Under the tests (src/run/process.ts): launcher.ts, run by Node's type stripping. */
 const LAUNCHER_FILE = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './launcher.ts' : './launcher.js', import.meta.url));
 /**
@@ -430,13 +413,15 @@ class Launcher {
     readonly child: ChildProcess,
     private readonly input: Writable,
     private readonly replies: Socket,
+    /** The environment the launcher holds: its own, then that of the latest request (see the protocol in launcher.ts). */
+    private env: Readonly<Record<string, string | undefined>>,
   ) {}
 
   static start(): Launcher | undefined {
     let child: ChildProcess;
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS; // none of this process's --require / --import
     try {
-      const env = { ...process.env };
-      delete env.NODE_OPTIONS; // none of this process's --require / --import
       // Its own process group and session: a Ctrl-C to dagline's process group does not reach it (nor would
       // it end it: only the end of its stdin does).
       child = spawn(process.execPath, [launcherFile], { stdio: ['pipe', 'pipe', 'inherit'], env, detached: true });
@@ -445,7 +430,7 @@ class Launcher {
       return undefined;
     }
     if (child.stdin === null || child.stdout === null) return undefined; // not with these stdio options
-    const launched = new Launcher(child, child.stdin, child.stdout as Socket);
+    const launched = new Launcher(child, child.stdin, child.stdout as Socket, env);
     child.on('error', () => launched.died()); // could not be started
     // Its stdout closes when it exits (its tasks do not inherit it); in case something held it open, do not wait long.
     child.once('exit', () => {
@@ -467,16 +452,22 @@ class Launcher {
     const id = nextRequestId++;
     if (this.tasks.size === 0) this.busy();
     this.tasks.set(id, task);
-    task.dropOutput = () => {
-      if (!this.gone) this.input.write(`{"id":${id},"drop":true}\n`);
-    };
     task.onSettled = () => {
       this.tasks.delete(id);
       if (this.tasks.size === 0 && !this.gone) this.idle();
     };
     const { spec } = task;
-    const request = { id, file: spec.file, args: spec.args, cwd: spec.cwd, env: spec.env, log: task.piped ? null : spec.logFile };
+    const request = { id, file: spec.file, args: spec.args, cwd: spec.cwd, ...this.envChange(spec.env), log: spec.logFile };
     this.input.write(`${JSON.stringify(request)}\n`);
+  }
+
+  private envChange(env: Record<string, string>): { set: Record<string, string>; unset: string[] } {
+    const set = Object.create(null) as Record<string, string>; // a variable may be called `__proto__`
+    const unset: string[] = [];
+    for (const [name, value] of Object.entries(env)) if (this.env[name] !== value) set[name] = value;
+    for (const name of Object.keys(this.env)) if (!Object.hasOwn(env, name)) unset.push(name);
+    this.env = env;
+    return { set, unset };
   }
 
   /** Ends it once nothing is in flight (it exits at the end of its stdin). */
@@ -526,7 +517,7 @@ class Launcher {
       return;
     }
     const task = this.tasks.get(id);
-    if (task === undefined) return; // reported already (a straggler after the drain)
+    if (task === undefined) return; // settled already (timed out before it was known to run)
     switch (kind) {
       case FRAME.pid:
         return task.spawned(Number(payload.toString('latin1')));
@@ -539,14 +530,6 @@ class Launcher {
             : describeSpawnError(spec, Object.assign(new Error(error.message), { code: error.code })),
         );
       }
-      case FRAME.stdout:
-        return task.output('stdout', payload);
-      case FRAME.stderr:
-        return task.output('stderr', payload);
-      case FRAME.stdoutEnd:
-        return task.outputClosed('stdout');
-      case FRAME.stderrEnd:
-        return task.outputClosed('stderr');
       case FRAME.exit: {
         const { code, signal } = JSON.parse(payload.toString()) as { code: number | null; signal: NodeJS.Signals | null };
         return task.exit(code, signal);
@@ -568,7 +551,6 @@ class Launcher {
     this.tasks.clear();
     for (const task of orphans) {
       task.onSettled = () => {};
-      task.dropOutput = () => {};
       if (task.launcherDied() === 'restart') startDirectly(task);
     }
   }
@@ -601,26 +583,6 @@ export const launcherTesting = {
     launcherFile = file ?? LAUNCHER_FILE;
   },
 };
-
-/**
- * A task's log. When output is piped through us the file is opened at the first byte, so the many tasks that
- * print nothing cost no file at all (on a 1,000-task run the opens were a seventh of the wall time).
- */
-class LogFile {
-  private fd: number | undefined;
-
-  constructor(private readonly path: string) {}
-
-  write(chunk: Buffer): void {
-    this.fd ??= openLog(this.path);
-    writeFully(this.fd, chunk);
-  }
-
-  close(): void {
-    if (this.fd !== undefined) closeQuietly(this.fd);
-    this.fd = undefined;
-  }
-}
 
 function openLog(path: string): number {
   mkdirSync(dirname(path), { recursive: true });
@@ -661,11 +623,6 @@ function describeSpawnError(spec: ProcessSpec, error: unknown): string {
     default:
       return `could not start ${file}: ${errorMessage(error)}`;
   }
-}
-
-function writeFully(fd: number, chunk: Buffer): void {
-  let offset = 0;
-  while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
 }
 
 function closeQuietly(fd: number): void {

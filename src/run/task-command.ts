@@ -74,11 +74,17 @@ export function evaluateParts(parts: readonly Part[], contexts: Contexts, quote 
 /** Environment names for values: `evaluate[model=x]` → `EVALUATE_MODEL_X`. */
 export const envName = (text: string): string => text.toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_+|_+$/g, '');
 
-/** What every task finds in its environment besides the runner's own: run macros, params, matrix, upstream outputs. */
-export function daglineEnv(graph: Graph, task: Task, finished: ReadonlyMap<string, Upstream>, attempt: number): Record<string, string> {
-  const env: Record<string, string> = { DAGLINE_PIPELINE: graph.pipeline, DAGLINE_TASK: task.id, DAGLINE_ATTEMPT: String(attempt) };
+/** What every task of the run finds in its environment besides the runner's own: run macros and params. Computed once a run. */
+export function runEnv(graph: Graph): Record<string, string> {
+  const env: Record<string, string> = { DAGLINE_PIPELINE: graph.pipeline };
   for (const [key, value] of Object.entries(graph.run)) env[`DAGLINE_${key === 'id' ? 'RUN_ID' : envName(key)}`] = value;
   for (const [key, value] of Object.entries(graph.params)) env[`DAGLINE_PARAM_${envName(key)}`] = toText(value);
+  return env;
+}
+
+/** What one task finds besides {@link runEnv}: its id, attempt, matrix values and upstream outputs. */
+export function taskEnv(task: Task, finished: ReadonlyMap<string, Upstream>, attempt: number): Record<string, string> {
+  const env: Record<string, string> = { DAGLINE_TASK: task.id, DAGLINE_ATTEMPT: String(attempt) };
   for (const [key, value] of Object.entries(task.matrix)) env[`DAGLINE_MATRIX_${envName(key)}`] = toText(value);
   for (const id of task.needs) {
     for (const [key, value] of Object.entries(finished.get(id)?.outputs ?? {})) env[`DAGLINE_NEEDS_${envName(id)}_${envName(key)}`] = value;

@@ -1,5 +1,5 @@
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
-import { IANAZone } from 'luxon';
+import { IANAZone } from './luxon.js';
 import { fail, ok, type Result } from '../result.js';
 
 /** Airflow's presets, which cron-parser would otherwise read with a seconds field. */

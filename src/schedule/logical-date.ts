@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime } from './luxon.js';
 import { fail, ok, type Result } from '../result.js';
 import { ticks, type Cron } from './cron.js';
 

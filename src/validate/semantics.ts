@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime } from '../schedule/luxon.js';
 import { neededNames } from '../compile/needs.js';
 import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { locate, type Document } from '../parse/document.js';

@@ -48,12 +48,7 @@ export const taskStart = (id: string, attempt = 1, at = 0): RunEvent => ({
   at,
 });
 
-export const out = (id: string, text: string, stream: 'stdout' | 'stderr' = 'stdout'): RunEvent => ({
-  type: 'task-output',
-  id,
-  stream,
-  text,
-});
+export const out = (id: string, text: string): RunEvent => ({ type: 'task-output', id, text });
 
 export const taskEnd = (id: string, fields: Partial<Extract<RunEvent, { type: 'task-end' }>> = {}): RunEvent => ({
   type: 'task-end',

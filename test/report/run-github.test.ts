@@ -20,7 +20,7 @@ describe('GitHubReporter', () => {
       taskStart('b'),
       out('a', 'a1\n'),
       out('b', 'b1\nb2'),
-      out('a', 'a2\n', 'stderr'),
+      out('a', 'a2\n'),
       out('a', 'a3'),
       taskEnd('b', { durationMs: 2500 }),
       taskEnd('a', { status: 'failed', exitCode: 3, durationMs: 3000 }),

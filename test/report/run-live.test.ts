@@ -100,7 +100,7 @@ describe('LiveReporter', () => {
     reporter.onEvent(taskStart('a', 1, T0));
     reporter.onEvent(taskStart('b', 1, T0));
     for (let i = 1; i <= 30; i++) reporter.onEvent(out('a', `step ${i}\n`));
-    reporter.onEvent(out('a', 'Traceback', 'stderr'));
+    reporter.onEvent(out('a', 'Traceback'));
     reporter.onEvent(taskEnd('a', { status: 'failed', exitCode: 3 }));
     vi.advanceTimersByTime(100);
     expect(screen(stream)).toEqual([

@@ -23,7 +23,7 @@ describe('PlainReporter', () => {
       out(X, 'epoch 1 loss=0.9\n'),
       { type: 'task-retry', id: X, attempt: 2, maxAttempts: 4, delayMs: 2000, reason: 'exit 1' },
       taskStart(X, 2),
-      out(X, 'epoch 1 ...\n', 'stderr'),
+      out(X, 'epoch 1 ...\n'),
       taskEnd(X, { status: 'failed', exitCode: 3, attempts: 2, durationMs: 1200 }),
       taskEnd('report', { status: 'upstream_failed' }),
       taskEnd('publish', { status: 'skipped', reason: 'condition is false' }),
@@ -46,16 +46,15 @@ describe('PlainReporter', () => {
     ]);
   });
 
-  it('buffers partial lines per task and per stream, and flushes them at task-end', () => {
+  it('buffers partial lines per task, and flushes them at task-end', () => {
     const stream = report([
       taskStart('a'),
       taskStart('b'),
       out('a', 'a-out '),
       out('b', 'b-out '),
-      out('a', 'a-err ', 'stderr'),
       out('b', 'one\nb-out two'),
       out('a', 'one\n'),
-      out('a', 'two\n', 'stderr'),
+      out('a', 'a-err two\n'),
       out('a', '\n'),
       taskEnd('b'),
       out('a', 'tail without newline'),

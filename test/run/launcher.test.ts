@@ -130,7 +130,7 @@ describe('launcher', () => {
     const script = `
       import { launcherTesting, runProcess } from ${JSON.stringify(BUILT_PROCESS)};
       const launcher = await launcherTesting.ready();
-      const outcome = await runProcess({ file: 'bash', args: ['-c', 'echo $PPID'], cwd: '/', env: ${JSON.stringify(ENV)}, timeoutMs: null, killGraceMs: 1000, logFile: ${JSON.stringify(join(folder(), 'task.log'))}, onOutput: (_, text) => console.log('ppid', text.trim()) });
+      const outcome = await runProcess({ file: 'bash', args: ['-c', 'echo $PPID'], cwd: '/', env: ${JSON.stringify(ENV)}, timeoutMs: null, killGraceMs: 1000, logFile: ${JSON.stringify(join(folder(), 'task.log'))}, onOutput: (text) => console.log('ppid', text.trim()) });
       console.log('launcher', launcher.pid, 'exit', outcome.exitCode);
       console.log('done', Date.now());`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -152,7 +152,7 @@ describe('when the launcher fails', () => {
     expect(await launcherTesting.ready()).toBeUndefined();
     expect(launcherTesting.failed()).toBe(true);
     const texts: string[] = [];
-    const outcome = await runProcess(spec(folder(), 'echo hi', { onOutput: (_, text) => texts.push(text) }));
+    const outcome = await runProcess(spec(folder(), 'echo hi', { onOutput: (text) => texts.push(text) }));
     expect(outcome.exitCode).toBe(0);
     expect(texts.join('')).toBe('hi\n');
   });
@@ -163,7 +163,7 @@ describe('when the launcher fails', () => {
     expect(await launcherTesting.ready()).toBeDefined();
     const dir = folder();
     const texts: string[] = [];
-    const outcome = await runProcess(spec(dir, 'echo hi; echo $PPID > "$DIR/ppid"', { onOutput: (_, text) => texts.push(text) }));
+    const outcome = await runProcess(spec(dir, 'echo hi; echo $PPID > "$DIR/ppid"', { onOutput: (text) => texts.push(text) }));
     expect(outcome).toMatchObject({ exitCode: 0, signal: null, timedOut: false, cancelled: false });
     expect(outcome.spawnError).toBeUndefined();
     expect(texts.join('')).toBe('hi\n');
@@ -177,7 +177,7 @@ describe('when the launcher fails', () => {
     const texts: string[] = [];
     // stderr to /dev/null: bash reports the SIGTERM of its sleep there, and that pipe died with the launcher (SIGPIPE).
     const script = `trap 'echo terminated > "$DIR/marker"; exit 1' TERM; echo $$ > "$DIR/pid"; echo $PPID > "$DIR/ppid"; echo before; exec 2>/dev/null; while true; do sleep 0.05; done`;
-    const running = runProcess(spec(dir, script, { onOutput: (_, text) => texts.push(text) }));
+    const running = runProcess(spec(dir, script, { onOutput: (text) => texts.push(text) }));
     const task = await numberIn(dir, 'pid');
     const launcher = await numberIn(dir, 'ppid');
     expect(await eventually(() => texts.join('') === 'before\n')).toBe(true);

@@ -138,21 +138,25 @@ describe.each(['direct', 'launcher'] as const)('%s spawn', (mode) => {
       expect(readFileSync(join(dir, 'logs', 'task.log'), 'utf8')).toBe('out\nerr\nout2\nagain\n');
     });
 
-    it('tees output to onOutput and still writes the log, in the order it came', async () => {
-      const seenOutput: Array<[string, string]> = [];
-      const { outcome, log } = await run('echo out; sleep 0.05; echo err >&2; sleep 0.05; echo out2', {
-        onOutput: (stream, text) => seenOutput.push([stream, text]),
-      });
+    it('follows the log for onOutput: output as it comes, stdout and stderr in the order written, earlier runs left out', async () => {
+      const dir = folder();
+      await runProcess(spec(dir, 'echo earlier'));
+      const seen: Array<{ text: string; at: number }> = [];
+      const start = performance.now();
+      const outcome = await runProcess(
+        spec(dir, 'echo out; echo err >&2; sleep 0.5; echo out2', { onOutput: (text) => seen.push({ text, at: performance.now() - start }) }),
+      );
       expect(outcome.exitCode).toBe(0);
-      expect(log).toBe('out\nerr\nout2\n');
-      const byStream = (name: string) => seenOutput.filter(([stream]) => stream === name).map(([, text]) => text).join('');
-      expect(byStream('stdout')).toBe('out\nout2\n');
-      expect(byStream('stderr')).toBe('err\n');
+      expect(seen.map((s) => s.text).join('')).toBe('out\nerr\nout2\n');
+      // The first lines were read while the task was still sleeping, not only at its end.
+      expect(seen[0]?.text).toBe('out\nerr\n');
+      expect(seen[0]?.at).toBeLessThan(outcome.durationMs - 200);
+      expect(readFileSync(join(dir, 'logs', 'task.log'), 'utf8')).toBe('earlier\nout\nerr\nout2\n');
     });
 
     it('does not split a UTF-8 character that arrives in two chunks', async () => {
       const texts: string[] = [];
-      const { log } = await run(String.raw`printf '\xc3'; sleep 0.1; printf '\xa9\n'`, { onOutput: (_, text) => texts.push(text) });
+      const { log } = await run(String.raw`printf '\xc3'; sleep 0.1; printf '\xa9\n'`, { onOutput: (text) => texts.push(text) });
       expect(texts.join('')).toBe('é\n');
       expect(log).toBe('é\n');
     });
@@ -251,7 +255,7 @@ describe.each(['direct', 'launcher'] as const)('%s spawn', (mode) => {
         const outcome = await runProcess(
           spec(dir, withGrandchild('echo hi'), {
             env: { ...ENV, DIR: dir },
-            ...(teed ? { onOutput: (_: string, text: string) => texts.push(text) } : {}),
+            ...(teed ? { onOutput: (text: string) => texts.push(text) } : {}),
           }),
         );
         expect(performance.now() - start).toBeLessThan(1_000);
@@ -262,14 +266,7 @@ describe.each(['direct', 'launcher'] as const)('%s spawn', (mode) => {
       }
     });
 
-    it('creates no log file for a piped task that prints nothing', async () => {
-      const dir = folder();
-      const outcome = await runProcess(spec(dir, 'true', { onOutput: () => undefined }));
-      expect(outcome.exitCode).toBe(0);
-      expect(existsSync(join(dir, 'logs', 'task.log'))).toBe(false);
-    });
-
-    it('does not wait for a process that left the group (setsid) and holds the pipe', async () => {
+    it('does not wait for a process that left the group (setsid) and holds the log open', async () => {
       const dir = folder();
       const texts: string[] = [];
       const start = performance.now();
@@ -277,7 +274,7 @@ describe.each(['direct', 'launcher'] as const)('%s spawn', (mode) => {
         // The pid is written after setsid, so the task only ends once the sleeper has left the group.
         spec(dir, `setsid sh -c 'echo $$ > "$DIR/pid"; exec sleep 30' & until [ -s "$DIR/pid" ]; do sleep 0.01; done; echo hi`, {
           env: { ...ENV, DIR: dir },
-          onOutput: (_, text) => texts.push(text),
+          onOutput: (text) => texts.push(text),
         }),
       );
       expect(performance.now() - start).toBeLessThan(1_000);
