@@ -26,19 +26,24 @@
  * that start many tasks should not keep large data (task output above all) in memory.
  *
  * Launchers. Hence tasks are spawned by launchers (launcher.ts): small Node processes (process.execPath, node:
- * builtins only, ~45 MB RSS) that take spawn requests on a pipe and report each task's pid, output and exit. A
- * spawn, synchronous until the child has exec'd, then blocks a launcher instead of dagline's main thread (70–130
- * MB: ~2.5 ms a spawn), and costs what it costs in a small process (~0.7–1 ms here). Up to two: with one, a task
- * that ends while it is inside another task's spawn is only noticed after it. bench/run (1,002 no-op tasks at
- * -j2): 2.43–2.90× xargs, against 2.84–3.36× without launchers in the same runs (6–14% faster on a quiet
- * machine, median ~11%; 15–21% when other work competes for the cores). Everything else stays here: timeouts,
- * signals to the task's process group (the pid is reported), the orphan kill, the drain, the log file of piped
- * output; TaskRun is the same whoever spawned. A launcher starts with the first task and takes ~40 ms to be
- * ready: tasks are spawned here meanwhile, nothing waits for it. It ends when its stdin ends: after a second
- * without tasks, or when this process exits or is killed (SIGKILL included); an idle one never keeps this process
- * alive. When one cannot be started or dies, every later task is spawned here; a task it had not reported started
- * is started here, a task it was running (now nobody's child, its pipes broken) is ended like a timed-out one and
- * reported with a spawnError. `DAGLINE_LAUNCHER=off` in dagline's own environment spawns every task here.
+ * builtins only, ~45 MB RSS) that take spawn requests on a pipe and report each task's pid and exit. A spawn,
+ * synchronous until the child has exec'd, then blocks a launcher instead of dagline's main thread (70–130 MB:
+ * ~2.5 ms a spawn), and costs what it costs in a small process (~0.7–1 ms here). Up to two: with one, a task that
+ * ends while it is inside another task's spawn is only noticed after it. Launchers made bench/run 6–14% faster on
+ * a quiet machine (15–21% when other work competes for the cores). Everything else stays here: timeouts, signals
+ * to the task's process group (the pid is reported), the orphan kill, following the log; TaskRun is the same
+ * whoever spawned. A launcher starts with the first task and takes ~40 ms to be ready: tasks are spawned here
+ * meanwhile, nothing waits for it. It ends when its stdin ends: after a second without tasks, or when this
+ * process exits or is killed (SIGKILL included); an idle one never keeps this process alive. When one cannot be
+ * started or dies, every later task is spawned here; a task it had not reported started is started here, a task
+ * it was running (now nobody's child) is ended like a timed-out one and reported with a spawnError.
+ * `DAGLINE_LAUNCHER=off` in dagline's own environment spawns every task here (docs/design.md).
+ *
+ * Output. A task's stdout and stderr are one file descriptor on its log file: nothing of it passes through
+ * dagline, the two streams keep the order they were written in, and a task that prints a lot costs dagline
+ * nothing. The terminal gets it by reading the log file (LogFollower): every 100 ms while the task runs, and what
+ * is left once it has ended. Pipes per task, as before, cost ~10% of bench/run (two pipes, stream objects and
+ * frames per task) and reordered stdout against stderr.
  *
  * Every task is the leader of its own process group (`detached: true`), so the whole tree can be signalled:
  * on timeout or cancellation SIGTERM to the group, then SIGKILL after `killGraceMs`; after a normal exit SIGKILL

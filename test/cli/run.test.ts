@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { processIsLive } from '../../src/run/process-tree.js';
 import { BIN, dagline, repository } from '../helpers/cli.js';
 
 const PIPELINE = `version: 1
@@ -71,6 +72,33 @@ describe('dagline run', () => {
     expect(final.status).toBe('succeeded');
     expect(final.tasks.first?.attempts).toHaveLength(1);
   }, 60_000);
+});
+
+describe('dagline run: interruptions and task errors', () => {
+  it('on SIGINT (Ctrl-C) ends the running task and what it started, records the run as cancelled, exits 130', async () => {
+    const repo = repository({ 'pipeline.yml': 'version: 1\ntasks:\n  slow: { run: "sleep 30 & echo $! > child.pid; wait" }\n  after: { needs: [slow], run: touch after }\n' });
+    const child = spawn(process.execPath, [BIN, 'run'], { cwd: repo, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await waitFor(() => existsSync(join(repo, 'child.pid')) && readFileSync(join(repo, 'child.pid'), 'utf8').endsWith('\n'));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const grandchild = Number(readFileSync(join(repo, 'child.pid'), 'utf8'));
+    expect(processIsLive(grandchild)).toBe(false); // the background sleep went with its task (a zombie at most)
+    const { runs } = JSON.parse(dagline(['runs', '--format', 'json'], { cwd: repo }).stdout) as { runs: { runId: string; status: string }[] };
+    expect(runs[0]?.status).toBe('cancelled');
+    expect(existsSync(join(repo, 'after'))).toBe(false);
+  }, 30_000);
+
+  it('an output value over 1 MiB fails the task with a clear reason, and nothing downstream runs', () => {
+    const repo = repository({
+      'pipeline.yml': `version: 1\ntasks:\n  big: { run: 'printf "blob=%s\\n" "$(head -c 1100000 /dev/zero | tr "\\0" x)" >> "$DAGLINE_OUTPUT"' }\n  after: { needs: [big], run: touch after }\n`,
+    });
+    const result = dagline(['run'], { cwd: repo });
+    expect(result.status).toBe(3);
+    expect(result.stdout).toContain('output `blob` is larger than 1 MiB; write large data to a file declared in `outputs:`');
+    expect(result.stdout).toMatch(/after.*upstream failed|upstream_failed/);
+    expect(existsSync(join(repo, 'after'))).toBe(false);
+  });
 });
 
 describe('dagline run: selection, dry run, timeouts, shells', () => {
