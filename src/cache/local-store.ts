@@ -334,6 +334,12 @@ export class LocalStore implements CacheStore {
     }
   }
 
+  async manifest(key: string): Promise<Manifest | undefined> {
+    checkKey(key);
+    const read = this.readManifest(key);
+    return read.ok ? read.value : undefined;
+  }
+
   private readManifest(key: string): Result<Manifest, RestoreFailure> {
     const path = this.entryPath(key);
     let text: string;

@@ -78,6 +78,8 @@ export interface CacheStore {
    * and `taskOutputs` under `key`. The entry becomes visible only once every blob is in place.
    */
   save(key: string, root: string, files: readonly string[], taskOutputs: Record<string, string>, options?: StoreOptions): Promise<SaveResult>;
+  /** The manifest of a complete entry, without restoring it, when the store can tell cheaply (for `plan`). */
+  manifest?(key: string): Promise<Manifest | undefined>;
 }
 
 const KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;

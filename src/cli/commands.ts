@@ -2,12 +2,14 @@ import type { Graph } from '../compile/graph.js';
 import type { Value } from '../expression/ast.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { fail, ok, type Result } from '../result.js';
-import { planGraph } from '../plan/plan.js';
+import type { TaskCache } from '../cache/task-cache.js';
+import { planGraph, type Plan } from '../plan/plan.js';
 import { colorsFor } from '../report/colors.js';
 import { diagnosticsJson, formatAnnotation, formatDiagnostics, type Sources } from '../report/diagnostics.js';
 import { formatGraph } from '../report/graph-formats.js';
-import { formatPlanJson, formatPlanText } from '../report/plan-formats.js';
+import { formatExplainJson, formatExplainText, formatPlanJson, formatPlanText } from '../report/plan-formats.js';
 import { COMMON_OPTIONS, oneOf, parseParams, type OptionSpec, type ParsedArguments } from './arguments.js';
+import { CACHE_OPTIONS, openCache } from './cache-setup.js';
 import { EXIT, type CliIo, type UsageProblem } from './io.js';
 import { loadGraphs, type Loaded } from './pipelines.js';
 
@@ -49,20 +51,41 @@ export const graphCommand: Command = {
 };
 
 export const planCommand: Command = {
-  options: COMMON_OPTIONS,
+  options: { ...COMMON_OPTIONS, ...CACHE_OPTIONS, explain: { type: 'string' } },
   async run(args, io) {
     const prepared = await loadAs(args, io, ['text', 'json'] as const);
     if (!prepared.ok) return prepared.error;
     const { format, loaded } = prepared.value;
     if (report(loaded, io)) return EXIT.invalid;
-    const chosen = args.values.pipeline === undefined ? ok(loaded.graphs) : onePipeline(loaded.graphs, args.values.pipeline);
+    const chosen = args.values.pipeline === undefined && args.values.explain === undefined ? ok(loaded.graphs) : onePipeline(loaded.graphs, args.values.pipeline);
     if (!chosen.ok) return chosen.error;
-    const plans = [chosen.value].flat().map(planGraph);
+    const warn = (message: string): void => void io.stderr.write(`warning: ${message}\n`);
+    const plans: Plan[] = [];
+    for (const graph of [chosen.value].flat()) {
+      const opened = await openCache(graph, args, io, warn);
+      if (!opened.ok) return opened.error;
+      if (args.values.explain !== undefined) return explain(graph, opened.value.cache, String(args.values.explain), format, io);
+      plans.push(planGraph(graph, await opened.value.cache.predictAll()));
+      const problem = await opened.value.close();
+      if (problem !== undefined) warn(problem);
+    }
     const colors = colorsFor(io.stdout, io.env);
     io.stdout.write(format === 'json' ? formatPlanJson(plans) : plans.map((p) => formatPlanText(p, colors)).join('\n'));
     return EXIT.ok;
   },
 };
+
+/** `plan --explain TASK`: the parts of its fingerprint, its cache key, and what changed since its last entry. */
+async function explain(graph: Graph, cache: TaskCache, id: string, format: 'text' | 'json', io: CliIo): Promise<number | UsageProblem> {
+  const task = graph.tasks.find((t) => t.id === id);
+  if (task === undefined) return { code: 'DAG090', message: `--explain: no task \`${id}\` in ${graph.pipeline} (a matrix instance is named like \`train[model=a]\`)` };
+  const predictions = await cache.predictAll();
+  const explained = await cache.explain(task, (need) => predictions.get(need)?.outputs);
+  if (!explained.ok) return { code: 'DAG090', message: `--explain ${id}: ${explained.error}` };
+  const verdict = predictions.get(id);
+  io.stdout.write(format === 'json' ? formatExplainJson(id, explained.value, verdict) : formatExplainText(id, explained.value, verdict, colorsFor(io.stdout, io.env)));
+  return EXIT.ok;
+}
 
 /** `--format` (the first choice is the default), then the pipelines. */
 async function loadAs<F extends string>(args: ParsedArguments, io: CliIo, formats: readonly [F, ...F[]]): Promise<Result<{ format: F; loaded: Loaded }, UsageProblem>> {

@@ -9,6 +9,7 @@ Commands:
   plan       show what a run would do, layer by layer, and why
   run        run a pipeline's tasks for a logical date
   runs       list recorded runs
+  cache      list, measure and prune the local cache
   help       show help for a command
 
 Paths are pipeline files or folders (every *.yml / *.yaml below them).
@@ -42,13 +43,17 @@ Options:
 `,
   plan: `Usage: dagline plan [paths…] [--format text|json] [--date D] [--param k=v…] [--pipeline NAME]
 
-Shows, layer by layer, which tasks a run would start and why. Runs nothing.
+Shows, layer by layer, which tasks a run would start and why: cached (its outputs will be restored), will run
+(with what changed since its last cache entry: "input data/raw.csv changed", "command changed", …) or skipped.
+Reads the cache and hashes declared inputs; runs nothing.
 
 Options:
   --format text|json   output format (default: text)
   --date D             logical date (default: today, UTC)
   -p, --param k=v      override a param; repeatable
   --pipeline NAME      plan only this pipeline
+  --explain TASK       print the parts of one task's fingerprint and what changed since its last entry
+  --cache local|github|off, --no-cache, --force TASK   as for run
 `,
   run: `Usage: dagline run [path] [options]
 
@@ -66,12 +71,27 @@ Options:
   --resume RUN_ID|last   run again only what failed or never ran in that run, reusing its outputs
   -n, --dry-run          print what would run, in order; run nothing
   --pipeline NAME        choose one pipeline when the paths hold several
+  --cache local|github|off   where cache entries live (default: github inside GitHub Actions when its
+                         cache service is available, else local: .dagline/cache)
+  --no-cache             neither restore nor save: every task runs
+  --force TASK           run this task (a name: every instance; or one id) even when cached, and save it
+                         again; repeatable
 
+A task whose fingerprint (command, env, inputs, upstream) has a cache entry is restored, not run.
 The record of each run is kept in .dagline/runs/<run-id>/ (record.json, logs/).
 Exit codes: 0 all succeeded, 3 a task failed or the run timed out, 130 SIGINT, 143 SIGTERM.
 `,
   runs: `Usage: dagline runs [--format text|json]
 
 Lists recorded runs (newest first) with their status and task counts.
+`,
+  cache: `Usage: dagline cache ls|du|prune [--format text|json] [--older-than 30d] [--max-size 5GB]
+
+  ls      every entry of the local cache (.dagline/cache), least recently used first
+  du      entries, blobs and bytes on disk (content shared by entries counted once)
+  prune   remove entries unused for --older-than, then the least recently used until the cache fits in
+          --max-size, then blobs no entry uses and leftovers of killed runs
+
+};
 `,
 };

@@ -1,5 +1,6 @@
 import { parseArguments } from './arguments.js';
 import { graphCommand, planCommand, validateCommand, type Command } from './commands.js';
+import { cacheCommand } from './cache-command.js';
 import { runCommand, runsCommand } from './run-command.js';
 import { HELP } from './help.js';
 import { EXIT, type CliIo, type UsageProblem } from './io.js';
@@ -10,6 +11,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   plan: planCommand,
   run: runCommand,
   runs: runsCommand,
+  cache: cacheCommand,
 };
 
 /** The CLI: returns the exit code and never exits the process itself. */

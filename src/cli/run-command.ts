@@ -13,6 +13,7 @@ import { executeGraph } from '../run/execute.js';
 import { listRuns, newRunId, readRecord, RecordKeeper, runsDir, type RunRecord } from '../run/record.js';
 import type { Upstream } from '../run/task-command.js';
 import { COMMON_OPTIONS, oneOf } from './arguments.js';
+import { CACHE_OPTIONS, openCache, type OpenedCache } from './cache-setup.js';
 import { load, onePipeline, report, type Command } from './commands.js';
 import { EXIT, type CliIo, type UsageProblem } from './io.js';
 import { repositoryRoot } from './repository.js';
@@ -20,6 +21,7 @@ import { repositoryRoot } from './repository.js';
 export const runCommand: Command = {
   options: {
     ...COMMON_OPTIONS,
+    ...CACHE_OPTIONS,
     concurrency: { type: 'string', short: 'j' },
     only: { type: 'string', multiple: true },
     from: { type: 'string', multiple: true },
@@ -48,13 +50,19 @@ export const runCommand: Command = {
     if (!graph.ok) return graph.error;
     const selected = selectTasks(graph.value, (args.values.only as string[] | undefined) ?? [], (args.values.from as string[] | undefined) ?? []);
     if (!selected.ok) return { code: 'DAG090', message: selected.error };
+    const warnings: string[] = [];
+    const opened = await openCache(graph.value, args, io, (message) => warnings.push(message));
+    if (!opened.ok) return opened.error;
     if (args.values['dry-run'] === true) {
-      const plan = planGraph(graph.value);
+      const plan = planGraph(graph.value, await opened.value.cache.predictAll());
       const shown = selected.value === undefined ? plan : { ...plan, tasks: plan.tasks.filter((t) => selected.value?.has(t.id)) };
+      for (const message of warnings) io.stderr.write(`warning: ${message}\n`);
       io.stdout.write(`${formatPlanText(shown, colorsFor(io.stdout, io.env))}dry run: nothing was run\n`);
       return EXIT.ok;
     }
     return execute(graph.value, {
+      cache: opened.value,
+      warnings,
       io,
       root: graph.value.root,
       concurrency: concurrency.value,
@@ -68,6 +76,9 @@ export const runCommand: Command = {
 };
 
 interface RunSettings {
+  cache: OpenedCache;
+  /** Said before the run started (opening the cache); reported with the run's own warnings. */
+  warnings: readonly string[];
   io: CliIo;
   root: string;
   concurrency: number;
@@ -97,6 +108,7 @@ async function execute(graph: Graph, settings: RunSettings): Promise<number> {
     signal ??= s;
     controller.abort();
   });
+  for (const message of settings.warnings) reporter.onEvent({ type: 'warning', message });
   try {
     const status = await executeGraph(
       graph,
@@ -112,9 +124,12 @@ async function execute(graph: Graph, settings: RunSettings): Promise<number> {
         runTimeoutMs: settings.timeoutMs,
         env: io.env,
         streamOutput: true,
+        cache: settings.cache.cache,
       },
       reporter,
     );
+    const problem = await settings.cache.close();
+    if (problem !== undefined) reporter.onEvent({ type: 'warning', message: problem });
     await reporter.close();
     if (status === 'cancelled') return signal === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
     return status === 'succeeded' ? EXIT.ok : EXIT.taskFailed;

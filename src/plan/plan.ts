@@ -1,6 +1,13 @@
 import type { Graph, Task } from '../compile/graph.js';
 
-export type Action = 'run' | 'skip';
+/** `cached`: its outputs will be restored from the cache and it will not run. */
+export type Action = 'run' | 'cached' | 'skip';
+
+/** What the cache says about a task (src/cache/task-cache.ts computes it; planning itself reads no files). */
+export interface CacheVerdict {
+  cached: boolean;
+  reason: string;
+}
 
 export interface PlannedTask {
   id: string;
@@ -22,13 +29,15 @@ export interface Plan {
   criticalPath: string[];
 }
 
-export function planGraph(graph: Graph): Plan {
+/** Without `verdicts` (no cache consulted) every task that can run is shown as running. */
+export function planGraph(graph: Graph, verdicts?: ReadonlyMap<string, CacheVerdict>): Plan {
   const layerOf = layers(graph.tasks);
+  const decisions = new Map(graph.tasks.map((task) => [task.id, decide(task, verdicts?.get(task.id))]));
   const tasks = graph.tasks.map((task) => ({
     id: task.id,
     layer: layerOf.get(task.id) ?? 0,
     needs: task.needs,
-    ...decide(task),
+    ...(decisions.get(task.id) as { action: Action; reason: string }),
   }));
   const byLayer: string[][] = [];
   for (const t of tasks) (byLayer[t.layer] ??= []).push(t.id);
@@ -38,12 +47,13 @@ export function planGraph(graph: Graph): Plan {
     ds: graph.run.ds,
     tasks,
     layers: byLayer,
-    criticalPath: criticalPath(graph.tasks, (t) => (decide(t).action === 'run' ? 1 : 0)),
+    criticalPath: criticalPath(graph.tasks, (t) => (decisions.get(t.id)?.action === 'run' ? 1 : 0)),
   };
 }
 
-function decide(task: Task): { action: Action; reason: string } {
+function decide(task: Task, verdict: CacheVerdict | undefined): { action: Action; reason: string } {
   if (task.if === 'false') return { action: 'skip', reason: 'condition is false' };
+  if (verdict !== undefined) return { action: verdict.cached ? 'cached' : 'run', reason: verdict.reason };
   if (!task.cache) return { action: 'run', reason: 'cache: false' };
   return { action: 'run', reason: 'no cache entry' };
 }

@@ -1,9 +1,12 @@
-import type { Plan } from '../plan/plan.js';
+import type { Fingerprint, FingerprintPart } from '../cache/fingerprint.js';
+import type { CacheVerdict, Plan } from '../plan/plan.js';
 import type { Colors } from './colors.js';
 
 export function formatPlanText(plan: Plan, c: Colors): string {
   const running = plan.tasks.filter((t) => t.action === 'run').length;
-  const out = [c.bold(`${plan.pipeline} (${plan.file}) for ${plan.ds}: ${running} of ${plan.tasks.length} tasks will run`)];
+  const cached = plan.tasks.filter((t) => t.action === 'cached').length;
+  const restored = cached === 0 ? '' : `, ${cached} cached`;
+  const out = [c.bold(`${plan.pipeline} (${plan.file}) for ${plan.ds}: ${running} of ${plan.tasks.length} tasks will run${restored}`)];
   const width = Math.min(48, plan.tasks.reduce((w, t) => Math.max(w, t.id.length), 0));
   const byId = new Map(plan.tasks.map((t) => [t.id, t]));
   plan.layers.forEach((ids, layer) => {
@@ -11,7 +14,7 @@ export function formatPlanText(plan: Plan, c: Colors): string {
     for (const id of ids) {
       const t = byId.get(id);
       if (t === undefined) continue;
-      const action = t.action === 'run' ? c.yellow('will run') : c.dim('skipped ');
+      const action = t.action === 'run' ? c.yellow('will run') : t.action === 'cached' ? c.green('cached  ') : c.dim('skipped ');
       out.push(`  ${t.id.padEnd(width)}  ${action}  ${c.dim(t.reason)}`);
     }
   });
@@ -20,3 +23,29 @@ export function formatPlanText(plan: Plan, c: Colors): string {
 }
 
 export const formatPlanJson = (plans: readonly Plan[]): string => `${JSON.stringify({ plans }, null, 2)}\n`;
+
+export interface Explained {
+  key: string;
+  fingerprint: Fingerprint;
+  /** The parts of the task's last saved or restored entry, when one is known. */
+  previous: FingerprintPart[] | undefined;
+}
+
+/** `plan --explain TASK`: every part of the fingerprint (digests shortened), then the verdict and its reasons. */
+export function formatExplainText(id: string, explained: Explained, verdict: CacheVerdict | undefined, c: Colors): string {
+  const width = explained.fingerprint.parts.reduce((w, p) => Math.max(w, p.name.length), 0);
+  const before = new Map((explained.previous ?? []).map((p) => [p.name, p.digest]));
+  const out = [c.bold(id), `${c.dim('fingerprint')} ${explained.fingerprint.digest}`, `${c.dim('cache key  ')} ${explained.key}`, ''];
+  for (const part of explained.fingerprint.parts) {
+    const was = before.get(part.name);
+    const mark = explained.previous === undefined || was === part.digest ? ' ' : c.yellow(was === undefined ? '+' : '~');
+    out.push(`${mark} ${part.name.padEnd(width)}  ${c.dim(part.digest.slice(0, 16))}`);
+  }
+  const current = new Set(explained.fingerprint.parts.map((p) => p.name));
+  for (const name of before.keys()) if (!current.has(name)) out.push(`${c.yellow('-')} ${name.padEnd(width)}  ${c.dim('(gone)')}`);
+  if (verdict !== undefined) out.push('', verdict.cached ? `${c.green('cached')}: ${verdict.reason}` : `${c.yellow('will run')}: ${verdict.reason}`);
+  return `${out.join('\n')}\n`;
+}
+
+export const formatExplainJson = (id: string, explained: Explained, verdict: CacheVerdict | undefined): string =>
+  `${JSON.stringify({ id, key: explained.key, digest: explained.fingerprint.digest, parts: explained.fingerprint.parts, previous: explained.previous ?? null, cached: verdict?.cached ?? false, reason: verdict?.reason ?? '' }, null, 2)}\n`;

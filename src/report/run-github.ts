@@ -125,6 +125,9 @@ export class GitHubReporter implements Reporter {
         if (group !== undefined) this.hold(group, group.lines.push(e.text));
         return;
       }
+      case 'warning':
+        this.write([workflowCommand('warning', { title: e.id === undefined ? 'dagline' : `dagline: ${e.id}` }, e.message)]);
+        return;
       case 'task-retry': {
         const line = formatTaskRetry(e, this.c);
         const group = this.groups.get(e.id);

@@ -7,6 +7,7 @@ import {
   formatSummary,
   formatTaskEnd,
   formatTaskRetry,
+  formatWarning,
   type ReportStream,
   type RunStartEvent,
   summarizeRun,
@@ -138,6 +139,9 @@ export class LiveReporter implements Reporter {
         this.pending.push(formatTaskRetry(e, this.c));
         break;
       }
+      case 'warning':
+        this.pending.push(formatWarning(e, this.c));
+        break;
       case 'task-end': {
         const task = this.running.get(e.id);
         this.running.delete(e.id);

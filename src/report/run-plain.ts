@@ -7,6 +7,7 @@ import {
   formatTaskEnd,
   formatTaskRetry,
   formatTaskStart,
+  formatWarning,
   type ReportStream,
   type RunStartEvent,
   summarizeRun,
@@ -105,6 +106,9 @@ export class PlainReporter implements Reporter {
       }
       case 'task-retry':
         this.write([...this.flushTask(e.id), formatTaskRetry(e, this.c)]);
+        return;
+      case 'warning':
+        this.write([formatWarning(e, this.c)]);
         return;
       case 'task-end':
         this.ends.push(e);

@@ -10,6 +10,7 @@ export type RunStartEvent = Extract<RunEvent, { type: 'run-start' }>;
 export type TaskStartEvent = Extract<RunEvent, { type: 'task-start' }>;
 export type TaskOutputEvent = Extract<RunEvent, { type: 'task-output' }>;
 export type TaskRetryEvent = Extract<RunEvent, { type: 'task-retry' }>;
+export type WarningEvent = Extract<RunEvent, { type: 'warning' }>;
 export type TaskEndEvent = Extract<RunEvent, { type: 'task-end' }>;
 export type RunEndEvent = Extract<RunEvent, { type: 'run-end' }>;
 
@@ -63,6 +64,9 @@ export function formatTaskRetry(e: TaskRetryEvent, c: Colors): string {
   const why = e.reason === '' ? '' : `${e.reason}, `;
   return `${c.yellow('↻')} ${e.id}: ${why}retrying in ${formatDuration(e.delayMs)} ${c.dim(`(attempt ${e.attempt} of ${e.maxAttempts})`)}`;
 }
+
+/** `⚠ cache: train not saved: …`: trouble that does not change the run's result. */
+export const formatWarning = (e: WarningEvent, c: Colors): string => `${c.yellow('⚠')} ${e.message}`;
 
 /** Why a task failed: the executor's words, else its exit code. */
 export function failureReason(e: TaskEndEvent): string | undefined {

@@ -13,6 +13,8 @@ export type RunEvent =
   /** What the task wrote to stdout and stderr, interleaved as it reached its log file. */
   | { type: 'task-output'; id: string; text: string }
   | { type: 'task-retry'; id: string; attempt: number; maxAttempts: number; delayMs: number; reason: string }
+  /** Something went wrong that does not change the run's result (a cache that could not be read or written). */
+  | { type: 'warning'; id?: string; message: string }
   | {
       type: 'task-end';
       id: string;

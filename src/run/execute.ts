@@ -7,7 +7,9 @@ import { MinHeap } from '../compile/min-heap.js';
 import { parseExpression } from '../expression/parse.js';
 import { calls, FUNCTIONS } from '../expression/references.js';
 import { evaluate, truthy } from '../expression/evaluate.js';
+import type { Lookup, OutputsOf } from '../cache/task-cache.js';
 import type { Reporter, RunStatus, TaskStatus } from './events.js';
+import { Limiter } from './limiter.js';
 import { remainingPathLengths } from './priorities.js';
 import { runProcess, shellCommand, type ProcessOutcome, type ProcessSpec } from './process.js';
 import { isTransient, retryDelay } from './retry.js';
@@ -34,7 +36,18 @@ export interface ExecuteOptions {
   killGraceMs?: number;
   startProcess?: (spec: ProcessSpec) => Promise<ProcessOutcome>;
   random?: () => number;
+  /** Restores tasks whose outputs are cached and saves what succeeded; none: every task runs, nothing is saved. */
+  cache?: RunCache;
 }
+
+/** The cache as the executor sees it (src/cache/task-cache.ts). */
+export interface RunCache {
+  lookup(task: Task, outputsOf: OutputsOf): Promise<Lookup>;
+  save(task: Task, outputs: Record<string, string>, outputsOf: OutputsOf): Promise<{ error?: string; warning?: string }>;
+}
+
+/** Cache lookups at once: they hash inputs and copy files, and must not wait for task slots. */
+const CACHE_CONCURRENCY = 16;
 
 type Stop = 'failure' | 'cancelled' | 'timeout';
 
@@ -58,6 +71,13 @@ class Execution {
   private readonly held: Task[] = [];
   private readonly abort = new AbortController();
   private running = 0;
+  /** Tasks whose cache lookup is under way. */
+  private checking = 0;
+  private readonly cacheLimiter = new Limiter(CACHE_CONCURRENCY);
+  private readonly outputsOf: OutputsOf = (id) => {
+    const result = this.results.get(id);
+    return result !== undefined && OK_STATUSES.has(result.status) ? result.outputs : undefined;
+  };
   private stop: Stop | undefined;
   private readonly started = Date.now();
   private finish!: () => void;
@@ -123,9 +143,7 @@ class Execution {
   private settle(task: Task): void {
     const decision = this.decide(task);
     if (decision === 'run') {
-      if (this.stop !== undefined && !this.usesStatusFunction(task)) this.held.push(task);
-      else this.ready.push(this.rank.get(task.id) ?? 0);
-      this.pump();
+      this.lookUp(task);
     } else {
       this.complete(task, { status: decision.status, outputs: {} }, { attempts: 0, exitCode: null, durationMs: 0, reason: decision.reason });
     }
@@ -149,6 +167,26 @@ class Execution {
     if (!value.ok) return { status: 'failed', reason: `condition \`${task.if}\`: ${'message' in value.error ? value.error.message : ''}` };
     if (truthy(value.value)) return 'run';
     return statusAware && !allOk ? blocked() : { status: 'skipped', reason: 'condition is false' };
+  }
+
+  /** Restores the task from the cache, or queues it to run. */
+  private lookUp(task: Task): void {
+    const { cache } = this.options;
+    if (cache === undefined) return this.enqueue(task);
+    this.checking++;
+    void this.cacheLimiter.run(() => cache.lookup(task, this.outputsOf)).then((found) => {
+      this.checking--;
+      if (!found.hit && found.warning !== undefined) this.reporter.onEvent({ type: 'warning', id: task.id, message: found.warning });
+      if (found.hit) this.complete(task, { status: 'cached', outputs: found.outputs }, { attempts: 0, exitCode: null, durationMs: 0, reason: undefined });
+      else this.enqueue(task);
+      this.checkDone();
+    });
+  }
+
+  private enqueue(task: Task): void {
+    if (this.stop !== undefined && !this.usesStatusFunction(task)) this.held.push(task);
+    else this.ready.push(this.rank.get(task.id) ?? 0);
+    this.pump();
   }
 
   private readonly statusAware = new Map<string, boolean>();
@@ -184,7 +222,7 @@ class Execution {
 
   private checkDone(): void {
     const readyLeft = this.stop === undefined ? this.ready.size > 0 : false;
-    if (this.running === 0 && !readyLeft) this.finish();
+    if (this.running === 0 && this.checking === 0 && !readyLeft) this.finish();
   }
 
   private async attemptAll(task: Task): Promise<void> {
@@ -192,7 +230,7 @@ class Execution {
     const logFile = join(this.options.runDir, 'logs', `${fileName(task.id)}.log`);
     let attempt = 1;
     for (;;) {
-      const outcome = await this.attempt(task, attempt, logFile);
+      const outcome = await this.saved(task, await this.attempt(task, attempt, logFile));
       const retry = outcome.status === 'failed' && outcome.retryable && isTransient(task.retries, { exitCode: outcome.exitCode, timedOut: outcome.timedOut === true }) && attempt <= task.retries.attempts;
       if (!retry || this.stop === 'cancelled' || this.stop === 'timeout') {
         this.complete(task, { status: outcome.status, outputs: outcome.outputs }, { attempts: attempt, exitCode: outcome.exitCode, durationMs: Date.now() - started, reason: outcome.reason });
@@ -231,6 +269,15 @@ class Execution {
       ...(this.options.streamOutput ? { onOutput: (text: string) => this.reporter.onEvent({ type: 'task-output', id: task.id, text }) } : {}),
     });
     return this.interpret(task, outcome, outputFile);
+  }
+
+  /** A success is complete once its declared outputs are there and stored (a failure to store is a warning). */
+  private async saved(task: Task, outcome: AttemptOutcome): Promise<AttemptOutcome> {
+    const { cache } = this.options;
+    if (cache === undefined || outcome.status !== 'succeeded') return outcome;
+    const saved = await cache.save(task, outcome.outputs, this.outputsOf);
+    if (saved.warning !== undefined) this.reporter.onEvent({ type: 'warning', id: task.id, message: saved.warning });
+    return saved.error === undefined ? outcome : { status: 'failed', exitCode: outcome.exitCode, retryable: false, outputs: {}, reason: saved.error };
   }
 
   private interpret(task: Task, outcome: ProcessOutcome, outputFile: string): AttemptOutcome {

@@ -102,7 +102,8 @@ describe('dagline plan', () => {
     const result = dagline(['plan', 'p.yml', '--date', '2024-03-01'], { cwd: repo });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('p (p.yml) for 2024-03-01: 4 of 4 tasks will run');
-    expect(result.stdout).toMatch(/layer 1\n\s+train\[model=a\]\s+will run\s+no cache entry/);
+    expect(result.stdout).toMatch(/layer 0\n\s+prep\s+will run\s+no cache entry/);
+    expect(result.stdout).toMatch(/layer 1\n\s+train\[model=a\]\s+will run\s+upstream prep will run/);
     expect(result.stdout).toContain('critical path: prep → train[model=a] → report');
   });
 
