@@ -92,7 +92,7 @@ export class GitHubStore implements CacheStore {
 
   /** Downloads entry `key` into the local store: its blobs first, its manifest last. */
   private async fetchEntry(key: string): Promise<Result<void, RestoreFailure>> {
-    if (this.unavailable !== undefined) return fail({ kind: 'io', message: this.unavailable });
+    if (this.unavailable !== undefined) return fail({ kind: 'absent', message: this.unavailable });
     const remoteKey = remoteEntryKey(key);
     const dir = this.claimTransferDir(remoteKey);
     if (!dir.ok) return fail({ kind: 'io', message: dir.error.message });
@@ -142,7 +142,7 @@ export class GitHubStore implements CacheStore {
   }
 
   private async fetchBlobOnce(digest: string, size: number): Promise<Result<void, RestoreFailure>> {
-    if (this.unavailable !== undefined) return fail({ kind: 'io', message: this.unavailable });
+    if (this.unavailable !== undefined) return fail({ kind: 'absent', message: this.unavailable });
     const remoteKey = remoteBlobKey(digest);
     const dir = this.claimTransferDir(remoteKey);
     if (!dir.ok) return fail({ kind: 'io', message: dir.error.message });
@@ -241,14 +241,17 @@ export class GitHubStore implements CacheStore {
 
   // ---- the service ----
 
-  /** Warns (the first time) and gives up on the service for the rest of the run. */
+  /**
+   * Warns (the first time) and gives up on the service for the rest of the run. The failure it returns is
+   * `absent`: the problem has been reported once here, and for each task it is simply a miss.
+   */
   private serviceFailed(action: string, problem: string): RestoreFailure {
     const message = `GitHub Actions cache: cannot ${action}: ${problem}`;
     if (this.unavailable === undefined) {
       this.unavailable = message;
       this.options.warn(`${message}. Continuing without the GitHub Actions cache for the rest of this run.`);
     }
-    return { kind: 'io', message };
+    return { kind: 'absent', message };
   }
 
   /** Whether the service has `remoteKey`; nothing is downloaded. */

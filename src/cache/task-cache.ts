@@ -130,16 +130,15 @@ export class TaskCache {
   async predictAll(): Promise<Map<string, Prediction>> {
     const predictions = new Map<string, Prediction>();
     const outputsOf: OutputsOf = (id) => predictions.get(id)?.outputs;
-    for (const task of this.graph.tasks) {
-      const running = task.needs.find((id) => predictions.get(id)?.cached === false);
-      predictions.set(task.id, running === undefined ? await this.predict(task, outputsOf) : { cached: false, reason: `upstream ${running} will run` });
-    }
+    for (const task of this.graph.tasks) predictions.set(task.id, await this.predict(task, predictions, outputsOf));
     return predictions;
   }
 
-  private async predict(task: Task, outputsOf: OutputsOf): Promise<Prediction> {
+  private async predict(task: Task, predictions: ReadonlyMap<string, Prediction>, outputsOf: OutputsOf): Promise<Prediction> {
     const usable = this.usable(task);
     if (!usable.usable) return { cached: false, reason: usable.reason };
+    const running = task.needs.find((id) => predictions.get(id)?.cached === false);
+    if (running !== undefined) return { cached: false, reason: `upstream ${running} will run` };
     const fingerprint = await this.fingerprint(task, outputsOf);
     if (!fingerprint.ok) return { cached: false, reason: fingerprint.error };
     const key = this.key(task, fingerprint.value);

@@ -1,7 +1,8 @@
 import { parseDuration } from '../compile/duration.js';
-import { defaultCacheDir, LocalStore, type EntryInfo, type PruneReport, type Usage } from '../cache/local-store.js';
+import { LocalStore, type EntryInfo, type PruneReport, type Usage } from '../cache/local-store.js';
 import { fail, ok, type Result } from '../result.js';
 import { oneOf } from './arguments.js';
+import { cacheDir } from './cache-setup.js';
 import type { Command } from './commands.js';
 import { EXIT, type CliIo, type UsageProblem } from './io.js';
 import { repositoryRoot } from './repository.js';
@@ -34,13 +35,14 @@ export const cacheCommand: Command = {
     format: { type: 'string' },
     'older-than': { type: 'string' },
     'max-size': { type: 'string' },
+    'cache-dir': { type: 'string' },
   },
   async run(args, io) {
     const [action, ...extra] = args.paths;
     if (extra.length > 0) return { code: 'DAG090', message: `cache ${action ?? ''}: unexpected \`${extra.join(' ')}\`` };
     const format = oneOf(args.values.format, ['text', 'json'] as const, 'text', 'format');
     if (!format.ok) return format.error;
-    const store = new LocalStore(defaultCacheDir(repositoryRoot(io.cwd)));
+    const store = new LocalStore(cacheDir(args.values, io, repositoryRoot(io.cwd)));
     switch (action) {
       case 'ls':
         return show(await store.ls(), format.value, io, formatEntries);

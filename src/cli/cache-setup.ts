@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Graph } from '../compile/graph.js';
 import { StatCache } from '../cache/file-digest.js';
 import { githubCacheAvailable } from '../cache/github-availability.js';
@@ -14,7 +14,14 @@ export const CACHE_OPTIONS = {
   cache: { type: 'string' },
   'no-cache': { type: 'boolean' },
   force: { type: 'string', multiple: true },
+  'cache-dir': { type: 'string' },
 } as const satisfies OptionSpec;
+
+/** `--cache-dir`, else `$DAGLINE_CACHE_DIR` (relative to the current folder), else `.dagline/cache` in the repository. */
+export function cacheDir(values: Readonly<Record<string, unknown>>, io: Pick<CliIo, 'env' | 'cwd'>, root: string): string {
+  const configured = (values['cache-dir'] as string | undefined) ?? io.env.DAGLINE_CACHE_DIR;
+  return configured ? resolve(io.cwd, configured) : defaultCacheDir(root);
+}
 
 export type Backend = 'local' | 'github' | 'off';
 
@@ -34,7 +41,7 @@ export async function openCache(graph: Graph, args: ParsedArguments, io: CliIo, 
   const force = forcedTasks(graph, (args.values.force as string[] | undefined) ?? []);
   if (!force.ok) return force;
   const statCache = await StatCache.load(statCacheFile(graph.root), graph.root);
-  const store = await openStore(backend.value, graph.root, io.env, warn);
+  const store = await openStore(backend.value, new LocalStore(cacheDir(args.values, io, graph.root)), graph.root, io.env, warn);
   const policy = { enabled: backend.value !== 'off' && args.values['no-cache'] !== true, force: force.value };
   const cache = new TaskCache(graph, store, statCache, policy, join(graph.root, '.dagline', 'fingerprints'));
   return ok({
@@ -53,8 +60,7 @@ export function chooseBackend(value: unknown, env: Readonly<Record<string, strin
 }
 
 /** The GitHub Actions cache client is imported only when used: it loads the Azure SDK (~0.2 s). */
-async function openStore(backend: Backend, root: string, env: Readonly<Record<string, string | undefined>>, warn: (message: string) => void): Promise<CacheStore> {
-  const local = new LocalStore(defaultCacheDir(root));
+async function openStore(backend: Backend, local: LocalStore, root: string, env: Readonly<Record<string, string | undefined>>, warn: (message: string) => void): Promise<CacheStore> {
   if (backend !== 'github') return local;
   if (!githubCacheAvailable(env)) {
     warn('--cache github: the GitHub Actions cache service is not available here (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are set for JavaScript actions only); using the local cache');

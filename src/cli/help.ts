@@ -53,7 +53,7 @@ Options:
   -p, --param k=v      override a param; repeatable
   --pipeline NAME      plan only this pipeline
   --explain TASK       print the parts of one task's fingerprint and what changed since its last entry
-  --cache local|github|off, --no-cache, --force TASK   as for run
+  --cache local|github|off, --no-cache, --force TASK, --cache-dir DIR   as for run
 `,
   run: `Usage: dagline run [path] [options]
 
@@ -76,6 +76,8 @@ Options:
   --no-cache             neither restore nor save: every task runs
   --force TASK           run this task (a name: every instance; or one id) even when cached, and save it
                          again; repeatable
+  --cache-dir DIR        the local cache folder (default: $DAGLINE_CACHE_DIR, else .dagline/cache); several
+                         checkouts may share one
 
 A task whose fingerprint (command, env, inputs, upstream) has a cache entry is restored, not run.
 The record of each run is kept in .dagline/runs/<run-id>/ (record.json, logs/).
@@ -85,7 +87,7 @@ Exit codes: 0 all succeeded, 3 a task failed or the run timed out, 130 SIGINT, 1
 
 Lists recorded runs (newest first) with their status and task counts.
 `,
-  cache: `Usage: dagline cache ls|du|prune [--format text|json] [--older-than 30d] [--max-size 5GB]
+  cache: `Usage: dagline cache ls|du|prune [--format text|json] [--older-than 30d] [--max-size 5GB] [--cache-dir DIR]
 
   ls      every entry of the local cache (.dagline/cache), least recently used first
   du      entries, blobs and bytes on disk (content shared by entries counted once)

@@ -50,13 +50,13 @@ export const runCommand: Command = {
     if (!graph.ok) return graph.error;
     const selected = selectTasks(graph.value, (args.values.only as string[] | undefined) ?? [], (args.values.from as string[] | undefined) ?? []);
     if (!selected.ok) return { code: 'DAG090', message: selected.error };
-    const warnings: string[] = [];
-    const opened = await openCache(graph.value, args, io, (message) => warnings.push(message));
+    const warnings = new Warnings();
+    const opened = await openCache(graph.value, args, io, warnings.warn);
     if (!opened.ok) return opened.error;
     if (args.values['dry-run'] === true) {
       const plan = planGraph(graph.value, await opened.value.cache.predictAll());
       const shown = selected.value === undefined ? plan : { ...plan, tasks: plan.tasks.filter((t) => selected.value?.has(t.id)) };
-      for (const message of warnings) io.stderr.write(`warning: ${message}\n`);
+      warnings.attach((message) => io.stderr.write(`warning: ${message}\n`));
       io.stdout.write(`${formatPlanText(shown, colorsFor(io.stdout, io.env))}dry run: nothing was run\n`);
       return EXIT.ok;
     }
@@ -75,10 +75,26 @@ export const runCommand: Command = {
   },
 };
 
+/** Warnings said before there is anywhere to report them are kept until there is; later ones pass straight on. */
+class Warnings {
+  private readonly pending: string[] = [];
+  private sink: ((message: string) => void) | undefined;
+
+  readonly warn = (message: string): void => {
+    if (this.sink === undefined) this.pending.push(message);
+    else this.sink(message);
+  };
+
+  attach(sink: (message: string) => void): void {
+    this.sink = sink;
+    for (const message of this.pending.splice(0)) sink(message);
+  }
+}
+
 interface RunSettings {
   cache: OpenedCache;
-  /** Said before the run started (opening the cache); reported with the run's own warnings. */
-  warnings: readonly string[];
+  /** The cache's warnings, said while it opens and while the run goes on. */
+  warnings: Warnings;
   io: CliIo;
   root: string;
   concurrency: number;
@@ -108,7 +124,7 @@ async function execute(graph: Graph, settings: RunSettings): Promise<number> {
     signal ??= s;
     controller.abort();
   });
-  for (const message of settings.warnings) reporter.onEvent({ type: 'warning', message });
+  settings.warnings.attach((message) => reporter.onEvent({ type: 'warning', message }));
   try {
     const status = await executeGraph(
       graph,
