@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fchmodSync, fstatSync, openSync, read, readSync, statSync, unlinkSync, write, writeSync, type BigIntStats } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync, read, readSync, statSync, unlinkSync, write, writeSync, type BigIntStats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, relative, sep } from 'node:path';
+import { dirname, isAbsolute, relative, sep } from 'node:path';
 import { fail, ok, type Result } from '../result.js';
 import { errorCode, errorMessage, writeFileAtomic } from './fs-util.js';
 import { byCodeUnit } from './paths.js';
@@ -103,6 +103,7 @@ export class StatCache {
     if (!this.dirty && file === this.file) return ok(undefined);
     const out: StatCacheFile = { format: 1, files: Object.fromEntries([...this.files].sort(([a], [b]) => byCodeUnit(a, b))) };
     try {
+      mkdirSync(dirname(file), { recursive: true });
       writeFileAtomic(file, JSON.stringify(out));
       this.dirty = false;
       return ok(undefined);

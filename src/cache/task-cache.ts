@@ -6,7 +6,7 @@ import { references } from '../expression/references.js';
 import { fail, ok, type Result } from '../result.js';
 import { sha256, type StatCache } from './file-digest.js';
 import { explainDifference, fingerprintTask, partsDigest, type Fingerprint, type FingerprintPart } from './fingerprint.js';
-import { writeFileAtomic } from './fs-util.js';
+import { errorMessage, writeFileAtomic } from './fs-util.js';
 import { expandPaths, normalizePath } from './paths.js';
 import type { CacheStore } from './store.js';
 
@@ -23,9 +23,14 @@ export type Lookup =
 
 /** A task's fingerprint as last saved or restored, kept to explain the next miss (`plan`: "input x changed"). */
 interface LastFingerprint {
-  id: string;
   key: string;
   parts: FingerprintPart[];
+}
+
+/** `.dagline/fingerprints/<pipeline>.json`: the last fingerprint of every task of one pipeline, by task id. */
+interface LastFingerprintsFile {
+  format: 1;
+  tasks: Record<string, LastFingerprint>;
 }
 
 /** A task in `plan`: cached or not, and why; a cached one's outputs, for what reads them downstream. */
@@ -46,6 +51,11 @@ export type OutputsOf = (id: string) => Record<string, string> | undefined;
 export class TaskCache {
   private readonly fingerprints = new Map<string, Promise<Result<Fingerprint, string>>>();
   private readonly byId: Map<string, Task>;
+  /** Read on first use; written by `persist` when a task's entry changed. */
+  private lastFingerprints: Map<string, LastFingerprint> | undefined;
+  private readonly lastFile: string;
+  /** Tasks whose last fingerprint this process changed. */
+  private readonly lastChanged = new Set<string>();
 
   constructor(
     private readonly graph: Graph,
@@ -53,9 +63,10 @@ export class TaskCache {
     private readonly statCache: StatCache,
     private readonly policy: CachePolicy,
     /** `.dagline/fingerprints`: the last fingerprint of every task, to explain the next miss. */
-    private readonly lastDir: string,
+    lastDir: string,
   ) {
     this.byId = new Map(graph.tasks.map((t) => [t.id, t]));
+    this.lastFile = join(lastDir, `${slug(graph.pipeline)}.json`);
   }
 
   /** Whether the task may be restored: cached tasks, unless the cache is off or the task is forced. */
@@ -186,26 +197,37 @@ export class TaskCache {
     return reasons.length === 0 ? 'no cache entry' : reasons.join(', ');
   }
 
-  private lastPath(task: Task): string {
-    return join(this.lastDir, slug(this.graph.pipeline), `${sha256(task.id).slice(0, 16)}.json`);
-  }
-
   private last(task: Task): LastFingerprint | undefined {
-    try {
-      const parsed = JSON.parse(readFileSync(this.lastPath(task), 'utf8')) as LastFingerprint;
-      return parsed.id === task.id && Array.isArray(parsed.parts) ? parsed : undefined;
-    } catch {
-      return undefined;
-    }
+    this.lastFingerprints ??= readLastFingerprints(this.lastFile);
+    return this.lastFingerprints.get(task.id);
   }
 
   private remember(task: Task, key: string, fingerprint: Fingerprint): void {
-    const path = this.lastPath(task);
+    if (this.last(task)?.key === key) return;
+    this.lastFingerprints?.set(task.id, { key, parts: fingerprint.parts });
+    this.lastChanged.add(task.id);
+  }
+
+  /**
+   * Keeps the fingerprints of this run's saves and restores for the next plan's explanations. One file per
+   * pipeline, written once: a file per task cost a cached 1,000-task run half a second. Failure is a warning.
+   */
+  persist(): string | undefined {
+    if (this.lastChanged.size === 0 || this.lastFingerprints === undefined) return undefined;
+    // Read again: another run of the pipeline (a backfill's other dates) may have written since.
+    const tasks = readLastFingerprints(this.lastFile);
+    for (const id of this.lastChanged) {
+      const last = this.lastFingerprints.get(id);
+      if (last !== undefined) tasks.set(id, last);
+    }
     try {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileAtomic(path, `${JSON.stringify({ id: task.id, key, parts: fingerprint.parts } satisfies LastFingerprint)}\n`);
-    } catch {
-      // Only an explanation is lost: the next miss says "no cache entry" instead of "input x changed".
+      mkdirSync(dirname(this.lastFile), { recursive: true });
+      writeFileAtomic(this.lastFile, JSON.stringify({ format: 1, tasks: Object.fromEntries(tasks) } satisfies LastFingerprintsFile));
+      this.lastChanged.clear();
+      return undefined;
+    } catch (e) {
+      // Only explanations are lost: the next miss says "no cache entry" instead of "input x changed".
+      return `cannot keep the last fingerprints in ${this.lastFile}: ${errorMessage(e)}`;
     }
   }
 
@@ -238,4 +260,14 @@ async function missingOutput(root: string, declared: readonly string[]): Promise
 export function slug(name: string): string {
   const s = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
   return s === '' ? 'pipeline' : s;
+}
+
+function readLastFingerprints(file: string): Map<string, LastFingerprint> {
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<LastFingerprintsFile>;
+    if (parsed.format === 1 && typeof parsed.tasks === 'object' && parsed.tasks !== null) return new Map(Object.entries(parsed.tasks));
+  } catch {
+    // absent or damaged: nothing to explain from
+  }
+  return new Map();
 }

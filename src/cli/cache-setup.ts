@@ -30,7 +30,7 @@ export const statCacheFile = (root: string): string => join(root, '.dagline', 's
 
 export interface OpenedCache {
   cache: TaskCache;
-  /** Keeps the stat cache for the next command; its failure is only a warning. */
+  /** Keeps the stat cache and the last fingerprints for the next command; a failure is only a warning. */
   close(): Promise<string | undefined>;
 }
 
@@ -48,7 +48,8 @@ export async function openCache(graph: Graph, args: ParsedArguments, io: CliIo, 
     cache,
     async close() {
       const saved = await statCache.save();
-      return saved.ok ? undefined : saved.error;
+      const kept = cache.persist();
+      return [saved.ok ? undefined : saved.error, kept].filter(Boolean).join('; ') || undefined;
     },
   });
 }
