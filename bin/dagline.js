@@ -10,19 +10,5 @@ if (major < 22) {
 const { enableCompileCache } = await import('node:module');
 enableCompileCache?.();
 
-const { main } = await import('../build/cli/main.js');
-process.exitCode = await main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  cwd: process.cwd(),
-  onSignal(handler) {
-    const listener = (signal) => handler(signal);
-    process.on('SIGINT', listener);
-    process.on('SIGTERM', listener);
-    return () => {
-      process.off('SIGINT', listener);
-      process.off('SIGTERM', listener);
-    };
-  },
-});
+const [{ main }, { processIo }] = await Promise.all([import('../build/cli/main.js'), import('../build/cli/io.js')]);
+process.exitCode = await main(process.argv.slice(2), processIo());

@@ -28,3 +28,22 @@ export interface UsageProblem {
   code: 'DAG090' | 'DAG091' | 'DAG092' | 'DAG093' | 'DAG094';
   message: string;
 }
+
+/** This process's streams, environment, folder and signals: what the entry points (bin/, the action) hand over. */
+export function processIo(): CliIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    onSignal(handler) {
+      const listener = (signal: 'SIGINT' | 'SIGTERM') => handler(signal);
+      process.on('SIGINT', listener);
+      process.on('SIGTERM', listener);
+      return () => {
+        process.off('SIGINT', listener);
+        process.off('SIGTERM', listener);
+      };
+    },
+  };
+}
