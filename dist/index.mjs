@@ -79288,6 +79288,60 @@ var init_cache3 = __esm({
   }
 });
 
+// src/cache/actions-cache-client.ts
+import { AsyncLocalStorage } from "node:async_hooks";
+async function callActionsCache(call2) {
+  interceptOutput();
+  const transcript = { problems: [] };
+  try {
+    const value = await transcripts.run(transcript, async () => call2(await actionsCache()));
+    return transcript.problems.length === 0 ? ok2(value) : fail(transcript.problems.join("; "));
+  } catch (e) {
+    return fail(errorMessage(e));
+  }
+}
+function interceptOutput() {
+  if (intercepting) return;
+  intercepting = true;
+  const stdout = process.stdout.write.bind(process.stdout);
+  for (const stream2 of [process.stdout, process.stderr]) {
+    const write2 = stream2.write.bind(stream2);
+    stream2.write = ((chunk, ...rest) => {
+      const transcript = transcripts.getStore();
+      if (transcript === void 0) return write2(chunk, ...rest);
+      for (const line of String(chunk).split(/\r?\n/)) {
+        const kept = route(line, transcript);
+        if (kept !== void 0) stdout(`${kept}
+`);
+      }
+      const done = rest.find((arg) => typeof arg === "function");
+      done?.();
+      return true;
+    });
+  }
+}
+function route(line, transcript) {
+  const command = /^::(\w[\w-]*)(?: [^:]*)?::(.*)$/.exec(line);
+  const [name, message] = [command?.[1], command?.[2] ?? ""];
+  if (name === "warning" || name === "error") transcript.problems.push(decodeCommandData(message));
+  if (name === "add-mask" || name === "debug" && process.env.RUNNER_DEBUG === "1") return line;
+  return void 0;
+}
+function decodeCommandData(text) {
+  return text.replaceAll("%0D", "").replaceAll("%0A", " ").replaceAll("%25", "%");
+}
+var library, actionsCache, transcripts, intercepting;
+var init_actions_cache_client = __esm({
+  "src/cache/actions-cache-client.ts"() {
+    "use strict";
+    init_result();
+    init_fs_util();
+    actionsCache = () => library ??= Promise.resolve().then(() => (init_cache3(), cache_exports));
+    transcripts = new AsyncLocalStorage();
+    intercepting = false;
+  }
+});
+
 // src/cache/github-store.ts
 var github_store_exports = {};
 __export(github_store_exports, {
@@ -79296,7 +79350,6 @@ __export(github_store_exports, {
   remoteBlobKey: () => remoteBlobKey,
   remoteEntryKey: () => remoteEntryKey
 });
-import { AsyncLocalStorage } from "node:async_hooks";
 import { chmodSync as chmodSync2, copyFileSync, existsSync as existsSync4, linkSync, mkdirSync as mkdirSync4, readFileSync as readFileSync3, renameSync as renameSync3, rmSync, statSync as statSync5, utimesSync as utimesSync2, writeFileSync as writeFileSync4 } from "node:fs";
 import { dirname as dirname10, join as join12, relative as relative5, resolve as resolve3, sep as sep11 } from "node:path";
 function blobSizes(manifest) {
@@ -79338,51 +79391,12 @@ function olderThan(path12, ms) {
     return false;
   }
 }
-async function heard(call2) {
-  interceptOutput();
-  const transcript = { problems: [] };
-  try {
-    const value = await transcripts.run(transcript, call2);
-    return transcript.problems.length === 0 ? ok2(value) : fail(transcript.problems.join("; "));
-  } catch (e) {
-    return fail(errorMessage(e));
-  }
-}
-function interceptOutput() {
-  if (intercepting) return;
-  intercepting = true;
-  const stdout = process.stdout.write.bind(process.stdout);
-  for (const stream2 of [process.stdout, process.stderr]) {
-    const write2 = stream2.write.bind(stream2);
-    stream2.write = ((chunk, ...rest) => {
-      const transcript = transcripts.getStore();
-      if (transcript === void 0) return write2(chunk, ...rest);
-      for (const line of String(chunk).split(/\r?\n/)) {
-        const kept = route(line, transcript);
-        if (kept !== void 0) stdout(`${kept}
-`);
-      }
-      const done = rest.find((arg) => typeof arg === "function");
-      done?.();
-      return true;
-    });
-  }
-}
-function route(line, transcript) {
-  const command = /^::(\w[\w-]*)(?: [^:]*)?::(.*)$/.exec(line);
-  const [name, message] = [command?.[1], command?.[2] ?? ""];
-  if (name === "warning" || name === "error") transcript.problems.push(decodeCommandData(message));
-  if (name === "add-mask" || name === "debug" && process.env.RUNNER_DEBUG === "1") return line;
-  return void 0;
-}
-function decodeCommandData(text) {
-  return text.replaceAll("%0D", "").replaceAll("%0A", " ").replaceAll("%25", "%");
-}
-var DEFAULT_LARGE_BLOB_BYTES, STALE_TRANSFER_MS, BLOB_MODE2, remoteEntryKey, remoteBlobKey, GitHubStore, library, actionsCache, transcripts, intercepting;
+var DEFAULT_LARGE_BLOB_BYTES, STALE_TRANSFER_MS, BLOB_MODE2, remoteEntryKey, remoteBlobKey, GitHubStore;
 var init_github_store = __esm({
   "src/cache/github-store.ts"() {
     "use strict";
     init_result();
+    init_actions_cache_client();
     init_file_digest();
     init_fs_util();
     init_paths();
@@ -79577,17 +79591,17 @@ var init_github_store = __esm({
       }
       /** Whether the service has `remoteKey`; nothing is downloaded. */
       async lookup(remoteKey) {
-        const matched = await heard(async () => (await actionsCache()).restoreCache(this.archivePaths(remoteKey), remoteKey, [], { lookupOnly: true }));
+        const matched = await callActionsCache((cache) => cache.restoreCache(this.archivePaths(remoteKey), remoteKey, [], { lookupOnly: true }));
         return matched.ok ? ok2(matched.value === remoteKey) : matched;
       }
       /** Downloads `remoteKey` and unpacks it into its transfer folder; false when the service does not have it. */
       async download(remoteKey) {
-        const matched = await heard(async () => (await actionsCache()).restoreCache(this.archivePaths(remoteKey), remoteKey, []));
+        const matched = await callActionsCache((cache) => cache.restoreCache(this.archivePaths(remoteKey), remoteKey, []));
         return matched.ok ? ok2(matched.value === remoteKey) : matched;
       }
       /** Packs the transfer folder of `remoteKey` and uploads it. Already there, or being created by another job: fine. */
       async upload(remoteKey) {
-        const id = await heard(async () => (await actionsCache()).saveCache(this.archivePaths(remoteKey), remoteKey));
+        const id = await callActionsCache((cache) => cache.saveCache(this.archivePaths(remoteKey), remoteKey));
         if (!id.ok) return id;
         if (id.value !== -1) return ok2(void 0);
         const found = await this.lookup(remoteKey);
@@ -79625,9 +79639,6 @@ var init_github_store = __esm({
         }
       }
     };
-    actionsCache = () => library ??= Promise.resolve().then(() => (init_cache3(), cache_exports));
-    transcripts = new AsyncLocalStorage();
-    intercepting = false;
   }
 });
 
