@@ -1,13 +1,17 @@
 import * as core from '@actions/core';
 import { globSync, readFileSync } from 'node:fs';
 import { compareWithBase, type BaseComparison } from '../cache/compare.js';
+import { githubCacheAvailable } from '../cache/github-availability.js';
+import { repositoryRoot } from '../cli/repository.js';
+import { scheduleStateDir } from '../schedule/state.js';
+import { restoreFolder, saveFolder } from './carried-folder.js';
 import { main } from '../cli/main.js';
 import { loadGraphs } from '../cli/pipelines.js';
 import { EXIT, type CliIo } from '../cli/io.js';
 import { parseParams } from '../cli/arguments.js';
 import type { Graph } from '../compile/graph.js';
 import type { Plan } from '../plan/plan.js';
-import { planMarkdown, runMarkdown } from '../report/markdown.js';
+import { datesMarkdown, planMarkdown, runMarkdown, type DateOutcome } from '../report/markdown.js';
 import { listRuns, type RunRecord } from '../run/record.js';
 import { checkoutBase } from './base-tree.js';
 import { OUTPUT, readInputs, type ActionInputs } from './inputs.js';
@@ -47,8 +51,8 @@ const MODES: Readonly<Record<Mode, (context: Context) => Promise<number>>> = {
   review,
   plan: (context) => plan(context, false),
   run,
-  scheduled: (context) => unsupported(context, 'scheduled'),
-  backfill: (context) => unsupported(context, 'backfill'),
+  scheduled,
+  backfill,
 };
 
 function describeMode(mode: Mode): string {
@@ -77,6 +81,11 @@ async function plan(context: Context, againstBase: boolean): Promise<number> {
   const plans = (JSON.parse(planned.stdout) as { plans: Plan[] }).plans;
   core.setOutput(OUTPUT.plan, JSON.stringify(plans));
   core.setOutput(OUTPUT.status, 'planned');
+  if (context.inputs.matrix !== undefined && !againstBase) {
+    const matrix = await capture(context, ['plan', ...context.paths, ...runOptions(context.inputs, ['date', 'params', 'cache']), '--matrix', context.inputs.matrix]);
+    if (matrix.code !== EXIT.ok) return failed('dagline plan --matrix failed', matrix.code);
+    core.setOutput(OUTPUT.matrix, matrix.stdout.trim());
+  }
   const comparisons = againstBase ? await baseComparisons(context) : new Map<string, BaseComparison>();
   const markdown = plans.map((p) => planMarkdown(p, comparisons.get(p.pipeline))).join('\n');
   await core.summary.addRaw(`## Dagline plan\n\n${markdown}`).write();
@@ -86,8 +95,9 @@ async function plan(context: Context, againstBase: boolean): Promise<number> {
 
 async function run(context: Context): Promise<number> {
   const started = Date.now();
-  const code = await cli(context, ['run', ...context.paths.slice(0, 1), ...runOptions(context.inputs, ['date', 'params', 'cache', 'concurrency'])]);
-  const record = latestRecord(context.io.cwd, started);
+  const shard = context.inputs.shard === undefined ? [] : ['--shard', context.inputs.shard];
+  const code = await cli(context, ['run', ...context.paths.slice(0, 1), ...shard, ...runOptions(context.inputs, ['date', 'params', 'cache', 'concurrency'])]);
+  const record = latestRecord(runsRoot(context), started);
   if (record === undefined) {
     core.setOutput(OUTPUT.status, 'failure');
     return code === EXIT.ok ? EXIT.internal : code;
@@ -104,9 +114,75 @@ async function reportRun(record: RunRecord, graph: Graph | undefined): Promise<v
   await core.summary.addRaw(`## Dagline run\n\n${runMarkdown(record, tasks)}`).write();
 }
 
-async function unsupported(context: Context, mode: Mode): Promise<number> {
-  return failed(`mode ${mode} is not available yet (${context.eventName})`, EXIT.usage);
+/** A schedule event: every logical date due (since the last successful one, remembered in the cache). */
+async function scheduled(context: Context): Promise<number> {
+  return withScheduleState(context, async () => {
+    const due = await capture(context, ['schedule', 'due', ...context.paths, '--format', 'json']);
+    if (due.code !== EXIT.ok) return failed('dagline schedule due failed', due.code);
+    const pipelines = (JSON.parse(due.stdout) as { pipelines: DuePipeline[] }).pipelines;
+    let code: number = EXIT.ok;
+    for (const { pipeline, due: dates } of pipelines) {
+      const first = dates[0];
+      const last = dates[dates.length - 1];
+      if (first === undefined || last === undefined) {
+        core.info(`dagline: ${pipeline}: no logical date is due`);
+        continue;
+      }
+      const ran = await runDates(context, `${pipeline}: scheduled dates`, ['--pipeline', pipeline, '--from', first.ts, '--to', last.ts]);
+      if (code === EXIT.ok) code = ran;
+    }
+    return code;
+  });
 }
+
+interface DuePipeline {
+  pipeline: string;
+  due: { ds: string; ts: string }[];
+}
+
+/** workflow_dispatch with from/to: every logical date between them, max-active-runs at once. */
+async function backfill(context: Context): Promise<number> {
+  const { from, to } = context.inputs;
+  if (from === undefined || to === undefined) return failed('a backfill needs both `from` and `to`', EXIT.usage);
+  return withScheduleState(context, () => runDates(context, `backfill ${from} to ${to}`, ['--from', from, '--to', to]));
+}
+
+/** Runs `dagline backfill` for the dates and reports one row per date. */
+async function runDates(context: Context, title: string, range: string[]): Promise<number> {
+  const started = Date.now();
+  const maxActive = context.inputs.maxActiveRuns === undefined ? [] : ['--max-active-runs', context.inputs.maxActiveRuns];
+  const code = await cli(context, ['backfill', ...context.paths.slice(0, 1), ...range, ...maxActive, ...runOptions(context.inputs, ['params', 'cache', 'concurrency'])]);
+  const records = listRuns(runsRoot(context)).filter((r) => Date.parse(r.startedAt) >= started - 1000);
+  const rows = records.map(dateOutcome).sort((a, b) => a.date.localeCompare(b.date));
+  core.setOutput(OUTPUT.status, code === EXIT.ok ? 'success' : 'failure');
+  core.setOutput(OUTPUT.failedTasks, JSON.stringify(records.flatMap((r) => Object.entries(r.tasks).filter(([, t]) => t.status === 'failed').map(([id]) => `${r.ds}/${id}`))));
+  await core.summary.addRaw(`## Dagline\n\n${datesMarkdown(title, rows)}`).write();
+  return code;
+}
+
+function dateOutcome(record: RunRecord): DateOutcome {
+  const statuses = Object.values(record.tasks).map((t) => t.status);
+  const count = (status: string) => statuses.filter((s) => s === status).length;
+  const end = record.endedAt === undefined ? Date.now() : Date.parse(record.endedAt);
+  return { date: record.ds, status: record.status, succeeded: count('succeeded'), cached: count('cached'), failed: count('failed'), durationMs: end - Date.parse(record.startedAt) };
+}
+
+/**
+ * The last successful logical date lives in `.dagline/schedule`; on GitHub it is carried from one workflow run
+ * to the next through the Actions cache (when the cache is on and the service is there).
+ */
+async function withScheduleState(context: Context, work: () => Promise<number>): Promise<number> {
+  const { env } = context.io;
+  const carried = context.inputs.cache !== 'local' && context.inputs.cache !== 'off' && githubCacheAvailable(env);
+  const folder = { dir: scheduleStateDir(runsRoot(context)), prefix: 'dagline-v1-schedule-' };
+  const warn = (message: string) => core.warning(`dagline: ${message}`);
+  if (carried) await restoreFolder(folder, context.io.cwd, warn);
+  const code = await work();
+  if (carried) await saveFolder(folder, context.io.cwd, `${env.GITHUB_RUN_ID ?? Date.now()}-${env.GITHUB_RUN_ATTEMPT ?? 1}`, warn);
+  return code;
+}
+
+const runsRoot = (context: Context): string => repositoryRoot(context.io.cwd);
 
 // ---- the pull request's base ----
 

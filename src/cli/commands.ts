@@ -4,6 +4,7 @@ import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diag
 import { fail, ok, type Result } from '../result.js';
 import type { TaskCache } from '../cache/task-cache.js';
 import { planGraph, type Plan } from '../plan/plan.js';
+import { MAX_SHARDS, parseShard, shardMatrix, shardSelection, splitIntoShards, uncachedTasks, type Split } from '../plan/shard.js';
 import { colorsFor } from '../report/colors.js';
 import { diagnosticsJson, formatAnnotation, formatDiagnostics, type Sources } from '../report/diagnostics.js';
 import { formatGraph } from '../report/graph-formats.js';
@@ -51,8 +52,9 @@ export const graphCommand: Command = {
 };
 
 export const planCommand: Command = {
-  options: { ...COMMON_OPTIONS, ...CACHE_OPTIONS, explain: { type: 'string' } },
+  options: { ...COMMON_OPTIONS, ...CACHE_OPTIONS, explain: { type: 'string' }, matrix: { type: 'string' } },
   async run(args, io) {
+    if (args.values.matrix !== undefined) return planMatrix(args, io);
     const prepared = await loadAs(args, io, ['text', 'json'] as const);
     if (!prepared.ok) return prepared.error;
     const { format, loaded } = prepared.value;
@@ -74,6 +76,55 @@ export const planCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/** `plan --matrix N`: the fan-out as JSON for `strategy.matrix`, and nothing else on stdout. */
+async function planMatrix(args: ParsedArguments, io: CliIo): Promise<number | UsageProblem> {
+  const max = Number(args.values.matrix);
+  if (!Number.isInteger(max) || max < 1 || max > MAX_SHARDS) {
+    return { code: 'DAG090', message: `--matrix must be a whole number from 1 to ${MAX_SHARDS} (GitHub's limit on the jobs of a matrix), not \`${String(args.values.matrix)}\`` };
+  }
+  if (args.values.explain !== undefined || args.values.format !== undefined) return { code: 'DAG090', message: '--matrix prints JSON for strategy.matrix: it takes no --explain or --format' };
+  const loaded = await load(args, io);
+  if (!loaded.ok) return loaded.error;
+  // Annotations go to stderr (the runner reads workflow commands there too): stdout is the matrix alone.
+  if (report(loaded.value, { ...io, stdout: io.stderr })) return EXIT.invalid;
+  const graph = onePipeline(loaded.value.graphs, args.values.pipeline);
+  if (!graph.ok) return graph.error;
+  const split = await splitFromCache(graph.value, max, args, io, (message) => void io.stderr.write(`warning: ${message}\n`));
+  if (!split.ok) return split.error;
+  io.stdout.write(`${JSON.stringify(shardMatrix(split.value))}\n`);
+  return EXIT.ok;
+}
+
+/**
+ * `run --shard K/N`: shard K's tasks and their needs, split again from the cache as this run finds it. Other
+ * shards may have saved work since the plan, so the split can differ from the plan's; the join job runs whatever
+ * no shard ran (docs/design.md, "Fan-out across jobs").
+ */
+export async function shardTasks(graph: Graph, shard: string, args: ParsedArguments, io: CliIo, warn: (message: string) => void): Promise<Result<Set<string>, UsageProblem>> {
+  const id = parseShard(shard);
+  if (!id.ok) return fail({ code: 'DAG090', message: id.error });
+  const split = await splitFromCache(graph, id.value.count, args, io, warn);
+  if (!split.ok) return split;
+  if (split.value.shards.length !== id.value.count) {
+    warn(`--shard ${shard}: the cache has changed since the plan (${split.value.shards.length} shards now, not ${id.value.count}): other shards have saved their work; the join job runs what no shard ran`);
+  }
+  return ok(shardSelection(graph.tasks, split.value, id.value.index));
+}
+
+/**
+ * The split of what will run, from a cache opened for this alone: a cache remembers fingerprints, and one taken
+ * before a shard has restored its needs would hash their outputs as missing and miss at run time.
+ */
+async function splitFromCache(graph: Graph, max: number, args: ParsedArguments, io: CliIo, warn: (message: string) => void): Promise<Result<Split, UsageProblem>> {
+  if (args.values['no-cache'] === true || args.values.cache === 'off') return fail({ code: 'DAG090', message: 'shards hand their work to the join job through the cache: --matrix and --shard need it on' });
+  const opened = await openCache(graph, args, io, warn);
+  if (!opened.ok) return opened;
+  const predictions = await opened.value.cache.predictAll();
+  const problem = await opened.value.close();
+  if (problem !== undefined) warn(problem);
+  return ok(splitIntoShards(graph.tasks, uncachedTasks(predictions), max));
+}
 
 /** `plan --explain TASK`: the parts of its fingerprint, its cache key, and what changed since its last entry. */
 async function explain(graph: Graph, cache: TaskCache, id: string, format: 'text' | 'json', io: CliIo): Promise<number | UsageProblem> {

@@ -10,6 +10,8 @@ Commands:
   run        run a pipeline's tasks for a logical date
   runs       list recorded runs
   cache      list, measure and prune the local cache
+  schedule   which logical dates are due, and when the next one is
+  backfill   run a pipeline once per logical date of a range
   help       show help for a command
 
 Paths are pipeline files or folders (every *.yml / *.yaml below them).
@@ -53,6 +55,9 @@ Options:
   -p, --param k=v      override a param; repeatable
   --pipeline NAME      plan only this pipeline
   --explain TASK       print the parts of one task's fingerprint and what changed since its last entry
+  --matrix N           print only JSON for a GitHub matrix: the tasks that will run, split into at most N
+                       (≤ 256) shards that need nothing from each other, e.g.
+                       {"include":[{"shard":"1/3","tasks":12},…]}; {"include":[]}: no task needs a shard
   --cache local|github|off, --no-cache, --force TASK, --cache-dir DIR   as for run
 `,
   run: `Usage: dagline run [path] [options]
@@ -69,6 +74,8 @@ Options:
   -k, --keep-going       after a failure, go on with the branches that do not depend on it
   --timeout DURATION     end the whole run after this long (e.g. 2h)
   --resume RUN_ID|last   run again only what failed or never ran in that run, reusing its outputs
+  --shard K/N            run only shard K of \`plan --matrix\` (split again from the cache), restoring its
+                         needs; a final \`dagline run\` (the join) runs whatever no shard ran
   -n, --dry-run          print what would run, in order; run nothing
   --pipeline NAME        choose one pipeline when the paths hold several
   --cache local|github|off   where cache entries live (default: github inside GitHub Actions when its
@@ -93,7 +100,41 @@ Lists recorded runs (newest first) with their status and task counts.
   du      entries, blobs and bytes on disk (content shared by entries counted once)
   prune   remove entries unused for --older-than, then the least recently used until the cache fits in
           --max-size, then blobs no entry uses and leftovers of killed runs
+`,
+  schedule: `Usage: dagline schedule next|due [path] [--now T] [--since D] [--format text|json] [--pipeline NAME]
 
-};
+A logical date D is the start of its data interval [D, next cron tick); its run is due once the interval has
+ended. A pipeline without \`schedule:\` is daily at 00:00 UTC.
+
+  due    the logical dates due now: with \`catchup: true\` every one after the last successful date (from
+         \`start\` when none has succeeded yet), else only the latest; never outside \`start\`…\`end\`
+  next   the next logical date to become due, and when
+
+Options:
+  --now T              the clock, as an ISO timestamp (default: $DAGLINE_NOW, else the real time)
+  --since D            due: list what is due after D instead of after the last successful date, which is
+                       kept per pipeline in .dagline/schedule/<pipeline>.json (written by backfill)
+  --format text|json   output format (default: text)
+  --pipeline NAME      only this pipeline (default: every pipeline under the paths)
+`,
+  backfill: `Usage: dagline backfill [path] --from D --to D [options]
+
+Runs the pipeline once per logical date (cron tick) from --from to --to, both inclusive: each date is an
+independent run with its own record, as \`dagline run --date D\`, and cached tasks are restored, so running a
+backfill again only runs what is missing. Ends with a table of the dates.
+
+Options:
+  --from D, --to D         days (read in the schedule's timezone, whole days) or ISO timestamps
+  --max-active-runs N      dates at once (default: the schedule's max_active_runs, else 1)
+  -j, --concurrency N      task slots in all, shared equally by the dates running at once, at least one each
+                           (default: the number of cores)
+  -k, --keep-going         in each date, go on with the branches a failure does not block
+  -n, --dry-run            list the dates; run nothing
+  -p, --param k=v          override a param; repeatable
+  --pipeline NAME          choose one pipeline when the paths hold several
+  --cache local|github|off, --no-cache, --force TASK, --cache-dir DIR   as for run
+
+A date that succeeds is recorded as the schedule's last successful date (it never moves backwards).
+Exit codes: 0 every date succeeded, 3 a date failed, 1 the pipeline is invalid, 130 SIGINT, 143 SIGTERM.
 `,
 };

@@ -2,6 +2,8 @@ import { parseArguments } from './arguments.js';
 import { graphCommand, planCommand, validateCommand, type Command } from './commands.js';
 import { cacheCommand } from './cache-command.js';
 import { runCommand, runsCommand } from './run-command.js';
+import { scheduleCommand } from './schedule-command.js';
+import { backfillCommand } from './backfill-command.js';
 import { HELP } from './help.js';
 import { EXIT, type CliIo, type UsageProblem } from './io.js';
 
@@ -12,6 +14,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   run: runCommand,
   runs: runsCommand,
   cache: cacheCommand,
+  schedule: scheduleCommand,
+  backfill: backfillCommand,
 };
 
 /** The CLI: returns the exit code and never exits the process itself. */

@@ -6,15 +6,15 @@ import { planGraph } from '../plan/plan.js';
 import { selectTasks } from '../plan/selection.js';
 import { colorsFor } from '../report/colors.js';
 import { formatPlanText } from '../report/plan-formats.js';
-import { chooseReporters } from '../report/reporters.js';
+import { chooseReporter } from '../report/reporters.js';
 import { fail, ok, type Result } from '../result.js';
-import { CompositeReporter } from '../run/events.js';
+import { CompositeReporter, type Reporter, type RunStatus } from '../run/events.js';
 import { executeGraph } from '../run/execute.js';
 import { listRuns, newRunId, readRecord, RecordKeeper, runsDir, type RunRecord } from '../run/record.js';
 import type { Upstream } from '../run/task-command.js';
-import { COMMON_OPTIONS, oneOf } from './arguments.js';
+import { COMMON_OPTIONS, oneOf, type ParsedArguments } from './arguments.js';
 import { CACHE_OPTIONS, openCache, type OpenedCache } from './cache-setup.js';
-import { load, onePipeline, report, type Command } from './commands.js';
+import { load, onePipeline, report, shardTasks, type Command } from './commands.js';
 import { EXIT, type CliIo, type UsageProblem } from './io.js';
 import { repositoryRoot } from './repository.js';
 
@@ -29,6 +29,7 @@ export const runCommand: Command = {
     'dry-run': { type: 'boolean', short: 'n' },
     resume: { type: 'string' },
     timeout: { type: 'string' },
+    shard: { type: 'string' },
   },
   async run(args, io) {
     const concurrency = positiveInteger(args.values.concurrency, cpus().length, 'concurrency');
@@ -48,9 +49,9 @@ export const runCommand: Command = {
     if (report(loaded.value, io)) return EXIT.invalid;
     const graph = onePipeline(loaded.value.graphs, args.values.pipeline);
     if (!graph.ok) return graph.error;
-    const selected = selectTasks(graph.value, (args.values.only as string[] | undefined) ?? [], (args.values.from as string[] | undefined) ?? []);
-    if (!selected.ok) return { code: 'DAG090', message: selected.error };
     const warnings = new Warnings();
+    const selected = await selection(graph.value, args, io, warnings.warn);
+    if (!selected.ok) return selected.error;
     const opened = await openCache(graph.value, args, io, warnings.warn);
     if (!opened.ok) return opened.error;
     if (args.values['dry-run'] === true) {
@@ -60,7 +61,7 @@ export const runCommand: Command = {
       io.stdout.write(`${formatPlanText(shown, colorsFor(io.stdout, io.env))}dry run: nothing was run\n`);
       return EXIT.ok;
     }
-    return execute(graph.value, {
+    const outcome = await runGraph(graph.value, {
       cache: opened.value,
       warnings,
       io,
@@ -72,11 +73,29 @@ export const runCommand: Command = {
       previous,
       date: (args.values.date as string | undefined) ?? previous?.date ?? new Date().toISOString().slice(0, 10),
     });
+    return exitCode(outcome);
   },
 };
 
+/** `--shard K/N` (src/plan/shard.ts), else `--only` / `--from`; undefined when every task runs. */
+async function selection(graph: Graph, args: ParsedArguments, io: CliIo, warn: (message: string) => void): Promise<Result<Set<string> | undefined, UsageProblem>> {
+  const only = (args.values.only as string[] | undefined) ?? [];
+  const from = (args.values.from as string[] | undefined) ?? [];
+  if (args.values.shard !== undefined) {
+    return only.length + from.length === 0 ? shardTasks(graph, String(args.values.shard), args, io, warn) : fail({ code: 'DAG090', message: '--shard takes no --only or --from' });
+  }
+  const selected = selectTasks(graph, only, from);
+  return selected.ok ? selected : fail({ code: 'DAG090', message: selected.error });
+}
+
+/** 0 when every task succeeded, 3 when one failed, 130 / 143 when a signal cancelled the run. */
+export function exitCode(outcome: RunOutcome): number {
+  if (outcome.status === 'cancelled') return outcome.signal === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
+  return outcome.status === 'succeeded' ? EXIT.ok : EXIT.taskFailed;
+}
+
 /** Warnings said before there is anywhere to report them are kept until there is; later ones pass straight on. */
-class Warnings {
+export class Warnings {
   private readonly pending: string[] = [];
   private sink: ((message: string) => void) | undefined;
 
@@ -91,7 +110,7 @@ class Warnings {
   }
 }
 
-interface RunSettings {
+export interface RunSettings {
   cache: OpenedCache;
   /** The cache's warnings, said while it opens and while the run goes on. */
   warnings: Warnings;
@@ -103,9 +122,19 @@ interface RunSettings {
   timeoutMs: number | null;
   previous: RunRecord | undefined;
   date: string;
+  /** Where the run is shown; default: the live block, GitHub groups or plain lines, as io's stdout and env suit. */
+  terminal?: Reporter;
 }
 
-async function execute(graph: Graph, settings: RunSettings): Promise<number> {
+export interface RunOutcome {
+  status: RunStatus;
+  record: RunRecord;
+  /** The signal that cancelled the run, if one did. */
+  signal: 'SIGINT' | 'SIGTERM' | undefined;
+}
+
+/** Runs one compiled graph as `dagline run` does: its record, its reporters, its cache (closed at the end). */
+export async function runGraph(graph: Graph, settings: RunSettings): Promise<RunOutcome> {
   const { io, previous } = settings;
   const runId = previous?.runId ?? newRunId(new Date());
   const runDir = join(runsDir(settings.root), runId);
@@ -117,7 +146,7 @@ async function execute(graph: Graph, settings: RunSettings): Promise<number> {
     ? { ...previous, status: 'running' }
     : { format: 1, runId, pipeline: graph.pipeline, file: join(graph.dir, basename(graph.file)), date: settings.date, ds: graph.run.ds, params: graph.params, status: 'running', startedAt: new Date().toISOString(), tasks: {} };
   const keeper = new RecordKeeper(record, runDir);
-  const reporter = new CompositeReporter([keeper, chooseReporters({ stdout: io.stdout, env: io.env })]);
+  const reporter = new CompositeReporter([keeper, settings.terminal ?? chooseReporter({ stdout: io.stdout, env: io.env })]);
   const controller = new AbortController();
   let signal: 'SIGINT' | 'SIGTERM' | undefined;
   const unsubscribe = io.onSignal?.((s) => {
@@ -147,8 +176,7 @@ async function execute(graph: Graph, settings: RunSettings): Promise<number> {
     const problem = await settings.cache.close();
     if (problem !== undefined) reporter.onEvent({ type: 'warning', message: problem });
     await reporter.close();
-    if (status === 'cancelled') return signal === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
-    return status === 'succeeded' ? EXIT.ok : EXIT.taskFailed;
+    return { status, record: keeper.record, signal };
   } finally {
     unsubscribe?.();
   }
@@ -165,7 +193,7 @@ function resumeFrom(value: unknown, root: string): Result<RunRecord | undefined,
   return record.ok ? ok(record.value) : fail({ code: 'DAG090', message: `--resume: ${record.error}` });
 }
 
-function positiveInteger(value: unknown, fallback: number, option: string): Result<number, UsageProblem> {
+export function positiveInteger(value: unknown, fallback: number, option: string): Result<number, UsageProblem> {
   if (value === undefined) return ok(fallback);
   const n = Number(value);
   return Number.isInteger(n) && n >= 1 ? ok(n) : fail({ code: 'DAG090', message: `--${option} must be a whole number of at least 1, not \`${String(value)}\`` });
@@ -188,11 +216,16 @@ export const runsCommand: Command = {
     }
     if (runs.length === 0) io.stdout.write('no runs yet\n');
     for (const run of runs) {
-      const counts = new Map<string, number>();
-      for (const task of Object.values(run.tasks)) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
-      const summary = [...counts].map(([status, n]) => `${n} ${status}`).join(', ');
+      const summary = [...countTasks(run)].map(([status, n]) => `${n} ${status}`).join(', ');
       io.stdout.write(`${run.runId}  ${run.pipeline}  ds=${run.ds}  ${run.status}  (${summary})\n`);
     }
     return EXIT.ok;
   },
 };
+
+/** How many of a run's tasks ended (or stand) in each status. */
+export function countTasks(record: RunRecord): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const task of Object.values(record.tasks)) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
+  return counts;
+}

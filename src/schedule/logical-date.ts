@@ -1,6 +1,6 @@
 import { DateTime } from './luxon.js';
 import { fail, ok, type Result } from '../result.js';
-import { ticks, type Cron } from './cron.js';
+import { nextTick, previousTick, type Cron } from './cron.js';
 
 /** The run macros of one logical date, with Airflow's meanings. (A type, not an interface, so it is a `Value`.) */
 export type RunMacros = {
@@ -30,13 +30,22 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
  * `0 2 * * *` schedule means the 02:00 run, as Airflow would name it.
  */
 export function logicalDate(text: string, cron: Cron): Result<DateTime, string> {
-  const parsed = DATE_ONLY.test(text)
-    ? DateTime.fromISO(text, { zone: cron.timezone })
-    : DateTime.fromISO(text, { setZone: true }).setZone(cron.timezone);
-  if (!parsed.isValid) return fail(`\`${text}\` is not a date; use YYYY-MM-DD or an ISO timestamp such as 2024-03-01T02:00:00Z`);
-  if (!DATE_ONLY.test(text)) return ok(parsed);
-  const firstTick = nextTick(cron, parsed.minus({ milliseconds: 1 }));
-  return ok(firstTick.hasSame(parsed, 'day') ? firstTick : parsed);
+  const parsed = parseDateText(text, cron.timezone);
+  if (!parsed.ok || !parsed.value.day) return parsed.ok ? ok(parsed.value.time) : parsed;
+  const day = parsed.value.time;
+  const firstTick = nextTick(cron, day.minus({ milliseconds: 1 }));
+  return ok(firstTick.hasSame(day, 'day') ? firstTick : day);
+}
+
+/**
+ * A date as `--date` takes it: a day (its start, in `zone`) or an ISO timestamp (without an offset it is read in
+ * `zone` too, so the machine's own zone never matters); `day` says which it was.
+ */
+export function parseDateText(text: string, zone: string): Result<{ time: DateTime; day: boolean }, string> {
+  const day = DATE_ONLY.test(text);
+  const time = DateTime.fromISO(text, { zone, setZone: !day }).setZone(zone);
+  if (!time.isValid) return fail(`\`${text}\` is not a date; use YYYY-MM-DD or an ISO timestamp such as 2024-03-01T02:00:00Z`);
+  return ok({ time, day });
 }
 
 export function runMacros(date: DateTime, cron: Cron, runId?: string): RunMacros {
@@ -57,13 +66,5 @@ export function runMacros(date: DateTime, cron: Cron, runId?: string): RunMacros
   };
 }
 
-function nextTick(cron: Cron, after: DateTime): DateTime {
-  return fromCron(ticks(cron, after.toJSDate()).next().toDate(), cron);
-}
-
-function previousTick(cron: Cron, before: DateTime): DateTime {
-  return fromCron(ticks(cron, before.toJSDate()).prev().toDate(), cron);
-}
-
-const fromCron = (date: Date, cron: Cron) => DateTime.fromJSDate(date, { zone: cron.timezone });
-const iso = (date: DateTime) => date.toISO({ suppressMilliseconds: true, includeOffset: true }) ?? '';
+/** `2024-03-01T02:00:00Z`, `2024-03-31T03:00:00+02:00`: how run macros, the CLI and the state file write a time. */
+export const iso = (date: DateTime): string => date.toISO({ suppressMilliseconds: true, includeOffset: true }) ?? '';

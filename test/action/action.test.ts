@@ -213,3 +213,81 @@ describe('the action on push', () => {
     expect(result.summary).toMatch(/\| `canary` \| ❌ failed \|/);
   });
 });
+
+/** The logical dates that ran (from dates.log), and the most that overlapped. */
+function datesRun(repo: string): { dates: string[]; overlap: number } {
+  const file = join(repo, 'dates.log');
+  if (!existsSync(file)) return { dates: [], overlap: 0 };
+  const events = readFileSync(file, 'utf8').trim().split('\n').map((line) => line.split(' ')).map(([kind, ds, ns]) => ({ kind, ds: ds ?? '', at: BigInt(ns ?? '0') }));
+  let running = 0;
+  let overlap = 0;
+  for (const e of [...events].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))) {
+    running += e.kind === 'start' ? 1 : -1;
+    overlap = Math.max(overlap, running);
+  }
+  return { dates: events.filter((e) => e.kind === 'start').map((e) => e.ds).sort(), overlap };
+}
+
+describe('the action for fan-out', () => {
+  it('command: plan with matrix gives the strategy.matrix JSON and runs nothing; shard K/N runs one shard', async () => {
+    const { repo } = repository();
+    const inputs = { pipeline: 'pipeline.yml', command: 'plan', matrix: '4', cache: 'local', date: '2024-03-01' };
+    const planned = await runAction({ repo, event: 'push', payload: {}, inputs });
+    expect(planned.code, planned.stderr).toBe(0);
+    // prepare → train is one shard; canary (cache: false) is left to the join.
+    expect(JSON.parse(planned.outputs.matrix ?? '')).toEqual({ include: [{ shard: '1/1', tasks: 2 }] });
+    expect(existsSync(join(repo, 'ran.log'))).toBe(false);
+
+    const shard = await runAction({ repo, event: 'push', payload: {}, inputs: { pipeline: 'pipeline.yml', command: 'run', shard: '1/1', cache: 'local', date: '2024-03-01' } });
+    expect(shard.code, shard.stderr).toBe(0);
+    expect(readFileSync(join(repo, 'ran.log'), 'utf8')).toBe('prepare\ntrain\n');
+    expect(existsSync(join(repo, 'CANARY_RAN'))).toBe(false);
+  });
+});
+
+describe('the action on schedule and workflow_dispatch', () => {
+  const scheduleEvent = { schedule: '0 2 * * *', repository: { full_name: 'Codertocat/Hello-World' } };
+
+  it('a schedule event runs every date missed since the last success, remembered through the cache', async () => {
+    const cache = await startCacheService();
+    try {
+      const tick = (repo: string, now: string, runId: string) =>
+        runAction({ repo, event: 'schedule', payload: scheduleEvent, inputs: { pipeline: 'scheduled.yml' }, env: { ...cache.env, DAGLINE_NOW: now, GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: '1' } });
+      const first = repository();
+      const one = await tick(first.repo, '2024-03-04T03:00:00Z', '1');
+      expect(one.code, one.stderr + one.stdout).toBe(0);
+      expect(datesRun(first.repo).dates).toEqual(['2024-03-01', '2024-03-02', '2024-03-03']);
+      expect(datesRun(first.repo).overlap).toBeLessThanOrEqual(2);
+      expect(one.summary).toMatch(/\| 2024-03-03 \| ✅ succeeded \| 1 \| 0 \| 0 \|/);
+
+      // Two ticks were dropped: the next run, on a fresh runner, catches up on exactly the missed dates.
+      const second = repository();
+      const two = await tick(second.repo, '2024-03-07T02:30:00Z', '2');
+      expect(two.code, two.stderr + two.stdout).toBe(0);
+      expect(datesRun(second.repo).dates).toEqual(['2024-03-04', '2024-03-05', '2024-03-06']);
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('with catchup: false, only the latest due date runs', async () => {
+    const { repo } = repository((r) => writeFileSync(join(r, 'scheduled.yml'), readFileSync(join(r, 'scheduled.yml'), 'utf8').replace('catchup: true', 'catchup: false')));
+    const result = await runAction({ repo, event: 'schedule', payload: scheduleEvent, inputs: { pipeline: 'scheduled.yml', cache: 'local' }, env: { DAGLINE_NOW: '2024-03-04T03:00:00Z' } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(datesRun(repo).dates).toEqual(['2024-03-03']);
+  });
+
+  it('workflow_dispatch with from/to backfills every date, at most max-active-runs at once', async () => {
+    const { repo } = repository();
+    const payload = JSON.parse(readFileSync(join(EVENTS, 'workflow_dispatch.json'), 'utf8'));
+    const result = await runAction({ repo, event: 'workflow_dispatch', payload, inputs: { pipeline: 'scheduled.yml', from: '2024-02-01', to: '2024-02-05', 'max-active-runs': '3', cache: 'local' } });
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    const { dates, overlap } = datesRun(repo);
+    expect(dates).toEqual(['2024-02-01', '2024-02-02', '2024-02-03', '2024-02-04', '2024-02-05']);
+    expect(overlap).toBeGreaterThan(1);
+    expect(overlap).toBeLessThanOrEqual(3);
+    expect(result.summary).toContain('backfill 2024-02-01 to 2024-02-05');
+    expect(result.summary.match(/\| 2024-02-0\d \| ✅ succeeded/g)).toHaveLength(5);
+    expect(result.outputs.status).toBe('success');
+  });
+});
