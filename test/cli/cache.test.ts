@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { start } from '../helpers/actions-cache-server.js';
-import { BIN, dagline, REPO, repository, type CliResult } from '../helpers/cli.js';
+import { dagline, daglineAsync, REPO, repository, type CliResult } from '../helpers/cli.js';
 
 // Real `dagline` processes on a copy of test/fixtures/cache: every task appends its id to ran.log.
 
@@ -45,17 +44,6 @@ function run(repo: string, ...args: string[]): CliResult {
   const result = dagline(['run', ...DATE, ...args], { cwd: repo });
   expect(result.status, result.stderr + result.stdout).toBe(0);
   return result;
-}
-
-function runAsync(repo: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: repo, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
 }
 
 describe('dagline run with the local cache', () => {
@@ -177,7 +165,7 @@ describe('dagline run with the local cache', () => {
     const shared = join(repository({}), 'shared-cache');
     const [one, two] = [checkout(), checkout()];
     const env = { DAGLINE_CACHE_DIR: shared };
-    const results = await Promise.all([one, two].map((repo) => runAsync(repo, ['run', ...DATE], env)));
+    const results = await Promise.all([one, two].map((repo) => daglineAsync(['run', ...DATE], { cwd: repo, env })));
     for (const result of results) expect(result.status, result.stderr).toBe(0);
     expect(outputs(one)).toEqual(outputs(two));
 
@@ -194,7 +182,7 @@ describe('dagline run inside GitHub Actions', () => {
   it('uses the GitHub Actions cache by itself: a later job on a fresh runner restores everything a first job saved', async () => {
     const server = await start();
     try {
-      const job = (repo: string) => runAsync(repo, ['run', ...DATE], { ...server.env, GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: repo });
+      const job = (repo: string) => daglineAsync(['run', ...DATE], { cwd: repo, env: { ...server.env, GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: repo } });
       const first = checkout();
       expect((await job(first)).status).toBe(0);
       expect(ran(first)).toEqual(ALL);
@@ -215,7 +203,7 @@ describe('dagline run inside GitHub Actions', () => {
     const server = await start();
     await server.down();
     const repo = checkout();
-    const result = await runAsync(repo, ['run', ...DATE], { ...server.env, GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: repo });
+    const result = await daglineAsync(['run', ...DATE], { cwd: repo, env: { ...server.env, GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: repo } });
     expect(result.status).toBe(0);
     expect(ran(repo)).toEqual(ALL);
     expect(result.stdout.match(/::warning/g)).toHaveLength(1);

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { BIN, dagline, repository, type CliResult } from '../helpers/cli.js';
+import { dagline, daglineAsync, repository, type CliResult } from '../helpers/cli.js';
 
 // Real processes on checkouts that share one cache folder, as the jobs of a GitHub matrix share the Actions
 // cache: `prepare` is cached, six trains fan out, `report` fans in. Every task appends its id to ran.log; a train
@@ -50,16 +49,6 @@ function cli(repo: string, args: string[], cache: string): CliResult {
   return dagline([...args, ...DATE, '--cache-dir', cache], { cwd: repo });
 }
 
-function cliAsync(repo: string, args: string[], cache: string, env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args, ...DATE, '--cache-dir', cache], { cwd: repo, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } });
-    let [stdout, stderr] = ['', ''];
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
 /** The task ids that ran in this checkout since the last call, in the order they started (ran.log is emptied). */
 function ran(repo: string): string[] {
   const log = join(repo, 'ran.log');
@@ -85,7 +74,7 @@ describe('dagline plan --matrix and run --shard', () => {
 
     const shards = [checkout(), checkout(), checkout()];
     const barrier = join(repository({}), 'go');
-    const running = shards.map((repo, i) => cliAsync(repo, ['run', '--shard', `${i + 1}/3`, '-j', '4'], cache, { BARRIER: barrier }));
+    const running = shards.map((repo, i) => daglineAsync(['run', '--shard', `${i + 1}/3`, '-j', '4', ...DATE, '--cache-dir', cache], { cwd: repo, env: { BARRIER: barrier } }));
     // Every shard has split before any saves: the race with other shards' saves is the next test's.
     await waitUntil(() => shards.reduce((n, repo) => n + linesIn(repo), 0) >= TRAINS.length, 20_000);
     writeFileSync(barrier, '');
