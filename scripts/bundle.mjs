@@ -32,6 +32,9 @@ const common = {
   format: 'esm',
   outdir,
   legalComments: 'none',
+  // Paths in the bundle stay as written (node_modules/…) even where node_modules is a link, so that a bundle made
+  // in a second worktree sharing node_modules is byte for byte the one a clean checkout makes.
+  preserveSymlinks: true,
   logLevel: 'warning',
   // CommonJS dependencies require Node's builtins; an ES module has no `require` of its own.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
