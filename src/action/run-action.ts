@@ -4,6 +4,7 @@ import { compareWithBase, type BaseComparison } from '../cache/compare.js';
 import { githubCacheAvailable } from '../cache/github-availability.js';
 import { repositoryRoot } from '../cli/repository.js';
 import { scheduleStateDir } from '../schedule/state.js';
+import { historyDir } from '../history/store.js';
 import { restoreFolder, saveFolder } from './carried-folder.js';
 import { main } from '../cli/main.js';
 import { loadGraphs } from '../cli/pipelines.js';
@@ -13,6 +14,7 @@ import type { Graph } from '../compile/graph.js';
 import type { Plan } from '../plan/plan.js';
 import { datesMarkdown, planMarkdown, runMarkdown, type DateOutcome } from '../report/markdown.js';
 import { listRuns, type RunRecord } from '../run/record.js';
+import { secretLines } from '../run/redact.js';
 import { checkoutBase } from './base-tree.js';
 import { OUTPUT, readInputs, type ActionInputs } from './inputs.js';
 import { chooseMode, type Mode } from './mode.js';
@@ -43,7 +45,15 @@ export async function runAction(io: CliIo): Promise<number> {
   const mode = chooseMode(eventName, inputs.value);
   if (mode === 'review' && inputs.value.command !== 'auto' && inputs.value.command !== 'plan') core.notice(`command: ${inputs.value.command} on a ${eventName} event: pull requests are untrusted, so this only validates and plans`);
   core.info(`dagline: ${describeMode(mode)} (${eventName || 'no event'})`);
-  return MODES[mode](context);
+  if (mode === 'run' || mode === 'scheduled' || mode === 'backfill') await maskSecrets(context);
+  return withCarriedState(context, mode, () => MODES[mode](context));
+}
+
+/** Before anything runs, so the runner hides the values in the whole log, also where Dagline does not print. */
+async function maskSecrets(context: Context): Promise<void> {
+  for (const graph of await graphs(context, context.io.cwd)) {
+    for (const value of secretLines(graph.secrets, context.io.env)) core.setSecret(value);
+  }
 }
 
 const MODES: Readonly<Record<Mode, (context: Context) => Promise<number>>> = {
@@ -76,7 +86,7 @@ async function plan(context: Context, againstBase: boolean): Promise<number> {
     await core.summary.addRaw('### Dagline: the pipeline is invalid\n\nSee the annotations on the pipeline files.\n').write();
     return valid;
   }
-  const planned = await capture(context, ['plan', ...context.paths, ...runOptions(context.inputs, ['date', 'params', 'cache']), '--format', 'json']);
+  const planned = await capture(context, ['plan', ...context.paths, ...runOptions(context.inputs, ['date', 'params', 'cache', 'concurrency']), '--format', 'json']);
   if (planned.code !== EXIT.ok) return failed('dagline plan failed', planned.code);
   const plans = (JSON.parse(planned.stdout) as { plans: Plan[] }).plans;
   core.setOutput(OUTPUT.plan, JSON.stringify(plans));
@@ -116,23 +126,21 @@ async function reportRun(record: RunRecord, graph: Graph | undefined): Promise<v
 
 /** A schedule event: every logical date due (since the last successful one, remembered in the cache). */
 async function scheduled(context: Context): Promise<number> {
-  return withScheduleState(context, async () => {
-    const due = await capture(context, ['schedule', 'due', ...context.paths, '--format', 'json']);
-    if (due.code !== EXIT.ok) return failed('dagline schedule due failed', due.code);
-    const pipelines = (JSON.parse(due.stdout) as { pipelines: DuePipeline[] }).pipelines;
-    let code: number = EXIT.ok;
-    for (const { pipeline, due: dates } of pipelines) {
-      const first = dates[0];
-      const last = dates[dates.length - 1];
-      if (first === undefined || last === undefined) {
-        core.info(`dagline: ${pipeline}: no logical date is due`);
-        continue;
-      }
-      const ran = await runDates(context, `${pipeline}: scheduled dates`, ['--pipeline', pipeline, '--from', first.ts, '--to', last.ts]);
-      if (code === EXIT.ok) code = ran;
+  const due = await capture(context, ['schedule', 'due', ...context.paths, '--format', 'json']);
+  if (due.code !== EXIT.ok) return failed('dagline schedule due failed', due.code);
+  const pipelines = (JSON.parse(due.stdout) as { pipelines: DuePipeline[] }).pipelines;
+  let code: number = EXIT.ok;
+  for (const { pipeline, due: dates } of pipelines) {
+    const first = dates[0];
+    const last = dates[dates.length - 1];
+    if (first === undefined || last === undefined) {
+      core.info(`dagline: ${pipeline}: no logical date is due`);
+      continue;
     }
-    return code;
-  });
+    const ran = await runDates(context, `${pipeline}: scheduled dates`, ['--pipeline', pipeline, '--from', first.ts, '--to', last.ts]);
+    if (code === EXIT.ok) code = ran;
+  }
+  return code;
 }
 
 interface DuePipeline {
@@ -144,7 +152,7 @@ interface DuePipeline {
 async function backfill(context: Context): Promise<number> {
   const { from, to } = context.inputs;
   if (from === undefined || to === undefined) return failed('a backfill needs both `from` and `to`', EXIT.usage);
-  return withScheduleState(context, () => runDates(context, `backfill ${from} to ${to}`, ['--from', from, '--to', to]));
+  return runDates(context, `backfill ${from} to ${to}`, ['--from', from, '--to', to]);
 }
 
 /** Runs `dagline backfill` for the dates and reports one row per date. */
@@ -167,19 +175,35 @@ function dateOutcome(record: RunRecord): DateOutcome {
   return { date: record.ds, status: record.status, succeeded: count('succeeded'), cached: count('cached'), failed: count('failed'), durationMs: end - Date.parse(record.startedAt) };
 }
 
+/** Modes that run tasks: they add to the state, which is saved at the end. */
+const RUNS_TASKS: ReadonlySet<Mode> = new Set(['run', 'scheduled', 'backfill']);
+
 /**
- * The last successful logical date lives in `.dagline/schedule`; on GitHub it is carried from one workflow run
- * to the next through the Actions cache (when the cache is on and the service is there).
+ * The last successful logical date (`.dagline/schedule`) and the run history (`.dagline/history`) live under
+ * `.dagline`; on GitHub they are carried from one workflow run to the next through the Actions cache (when the
+ * cache is on and the service is there): restored once before the work (plans read the history for their
+ * estimates) and, when tasks ran, saved once after it.
  */
-async function withScheduleState(context: Context, work: () => Promise<number>): Promise<number> {
+async function withCarriedState(context: Context, mode: Mode, work: () => Promise<number>): Promise<number> {
   const { env } = context.io;
-  const carried = context.inputs.cache !== 'local' && context.inputs.cache !== 'off' && githubCacheAvailable(env);
-  const folder = { dir: scheduleStateDir(runsRoot(context)), prefix: 'dagline-v1-schedule-' };
+  const carried = mode !== 'validate' && context.inputs.cache !== 'local' && context.inputs.cache !== 'off' && githubCacheAvailable(env);
+  const root = runsRoot(context);
+  const folder = { dirs: [scheduleStateDir(root), historyDir(root)], prefix: 'dagline-v1-state-' };
   const warn = (message: string) => core.warning(`dagline: ${message}`);
   if (carried) await restoreFolder(folder, context.io.cwd, warn);
   const code = await work();
-  if (carried) await saveFolder(folder, context.io.cwd, `${env.GITHUB_RUN_ID ?? Date.now()}-${env.GITHUB_RUN_ATTEMPT ?? 1}`, warn);
+  if (carried && RUNS_TASKS.has(mode)) await saveFolder(folder, context.io.cwd, stateKey(context), warn);
   return code;
+}
+
+/**
+ * Unique per job of a workflow run (entries cannot be overwritten): the jobs of a fan-out each save their own,
+ * and the next workflow run restores the newest, the join's.
+ */
+function stateKey(context: Context): string {
+  const { env } = context.io;
+  const shard = context.inputs.shard === undefined ? '' : `-shard-${context.inputs.shard.replace('/', '-of-')}`;
+  return `${env.GITHUB_RUN_ID ?? Date.now()}-${env.GITHUB_RUN_ATTEMPT ?? 1}${env.GITHUB_JOB === undefined ? '' : `-${env.GITHUB_JOB}`}${shard}`;
 }
 
 const runsRoot = (context: Context): string => repositoryRoot(context.io.cwd);

@@ -40,6 +40,11 @@ export interface Prediction {
   outputs?: Record<string, string>;
 }
 
+export interface SaveOptions {
+  /** The task's outputs hold a secret's value: never stored, so the task is not saved (it runs every time). */
+  holdsSecret?: boolean;
+}
+
 /** Upstream values a task's command reads at run time; undefined when the upstream has not produced them. */
 export type OutputsOf = (id: string) => Record<string, string> | undefined;
 
@@ -164,12 +169,14 @@ export class TaskCache {
    * After the task succeeded: every declared output must exist (else the task fails, naming it), then they are
    * stored with its task outputs. A store failure is only a warning: the task's work is done and stands.
    */
-  async save(task: Task, outputs: Record<string, string>, outputsOf: OutputsOf): Promise<{ error?: string; warning?: string }> {
+  async save(task: Task, outputs: Record<string, string>, outputsOf: OutputsOf, options: SaveOptions = {}): Promise<{ error?: string; warning?: string }> {
     const declared = task.outputs.map((o) => this.repoPath(o));
     const missing = await missingOutput(this.graph.root, declared);
     if (missing !== undefined) return { error: missing };
     const usable = this.usable(task);
     if (!usable.usable && usable.reason !== '--force') return {};
+    // Stored redacted, a restore would hand `***` to the tasks that need it.
+    if (options.holdsSecret === true) return { warning: `cache: ${task.id} not saved: its outputs hold a secret's value, which the cache never stores (\`cache: false\` on the task says so)` };
     const fingerprint = await this.fingerprint(task, outputsOf);
     if (!fingerprint.ok) return { warning: `cache: ${task.id} not saved: ${fingerprint.error}` };
     const key = this.key(task, fingerprint.value);

@@ -35,6 +35,12 @@ export function oneOf<T extends string>(value: unknown, allowed: readonly T[], f
   return fail({ code: 'DAG090', message: `--${option} must be one of ${allowed.join(', ')}, not \`${String(value)}\`` });
 }
 
+export function positiveInteger(value: unknown, fallback: number, option: string): Result<number, UsageProblem> {
+  if (value === undefined) return ok(fallback);
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 1 ? ok(n) : fail({ code: 'DAG090', message: `--${option} must be a whole number of at least 1, not \`${String(value)}\`` });
+}
+
 /** `--param name=value`; the value is read as YAML, so `0.8` is a number and `[a, b]` a list. */
 export function parseParams(raw: readonly string[] | undefined): Result<Record<string, Value>, UsageProblem> {
   const params: Record<string, Value> = {};

@@ -9,11 +9,11 @@ import { datesBetween } from '../schedule/due.js';
 import { iso } from '../schedule/logical-date.js';
 import type { DateTime } from '../schedule/luxon.js';
 import { recordSuccess, scheduleStateDir } from '../schedule/state.js';
-import { COMMON_OPTIONS, type ParsedArguments } from './arguments.js';
+import { COMMON_OPTIONS, positiveInteger, type ParsedArguments } from './arguments.js';
 import { CACHE_OPTIONS, openCache } from './cache-setup.js';
 import { load, onePipeline, report, type Command } from './commands.js';
 import { EXIT, type CliIo } from './io.js';
-import { countTasks, positiveInteger, runGraph, Warnings } from './run-command.js';
+import { countTasks, runGraph, Warnings } from './run-command.js';
 import { pipelineSchedule } from './schedule-command.js';
 
 export const backfillCommand: Command = {

@@ -1,15 +1,18 @@
+import { cpus } from 'node:os';
 import type { Graph } from '../compile/graph.js';
 import type { Value } from '../expression/ast.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { fail, ok, type Result } from '../result.js';
 import type { TaskCache } from '../cache/task-cache.js';
+import { durationEstimates } from '../history/stats.js';
+import { historyDir, readHistory } from '../history/store.js';
 import { planGraph, type Plan } from '../plan/plan.js';
 import { MAX_SHARDS, parseShard, shardMatrix, shardSelection, splitIntoShards, uncachedTasks, type Split } from '../plan/shard.js';
 import { colorsFor } from '../report/colors.js';
 import { diagnosticsJson, formatAnnotation, formatDiagnostics, type Sources } from '../report/diagnostics.js';
 import { formatGraph } from '../report/graph-formats.js';
 import { formatExplainJson, formatExplainText, formatPlanJson, formatPlanText } from '../report/plan-formats.js';
-import { COMMON_OPTIONS, oneOf, parseParams, type OptionSpec, type ParsedArguments } from './arguments.js';
+import { COMMON_OPTIONS, oneOf, parseParams, positiveInteger, type OptionSpec, type ParsedArguments } from './arguments.js';
 import { CACHE_OPTIONS, openCache } from './cache-setup.js';
 import { EXIT, type CliIo, type UsageProblem } from './io.js';
 import { loadGraphs, type Loaded } from './pipelines.js';
@@ -52,9 +55,11 @@ export const graphCommand: Command = {
 };
 
 export const planCommand: Command = {
-  options: { ...COMMON_OPTIONS, ...CACHE_OPTIONS, explain: { type: 'string' }, matrix: { type: 'string' } },
+  options: { ...COMMON_OPTIONS, ...CACHE_OPTIONS, explain: { type: 'string' }, matrix: { type: 'string' }, concurrency: { type: 'string', short: 'j' } },
   async run(args, io) {
     if (args.values.matrix !== undefined) return planMatrix(args, io);
+    const concurrency = positiveInteger(args.values.concurrency, cpus().length, 'concurrency');
+    if (!concurrency.ok) return concurrency.error;
     const prepared = await loadAs(args, io, ['text', 'json'] as const);
     if (!prepared.ok) return prepared.error;
     const { format, loaded } = prepared.value;
@@ -67,7 +72,7 @@ export const planCommand: Command = {
       const opened = await openCache(graph, args, io, warn);
       if (!opened.ok) return opened.error;
       if (args.values.explain !== undefined) return explain(graph, opened.value.cache, String(args.values.explain), format, io);
-      plans.push(planGraph(graph, await opened.value.cache.predictAll()));
+      plans.push(planGraph(graph, await opened.value.cache.predictAll(), { medians: recentDurations(graph, warn), concurrency: concurrency.value }));
       const problem = await opened.value.close();
       if (problem !== undefined) warn(problem);
     }
@@ -76,6 +81,13 @@ export const planCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/** Per task, the median of its recent successful runs, from `.dagline/history` (none when it cannot be read). */
+function recentDurations(graph: Graph, warn: (message: string) => void): Map<string, number> {
+  const history = readHistory(historyDir(graph.root), graph.pipeline);
+  if (!history.ok) warn(`${history.error}: the plan has no estimates`);
+  return durationEstimates(history.ok ? history.value : []);
+}
 
 /** `plan --matrix N`: the fan-out as JSON for `strategy.matrix`, and nothing else on stdout. */
 async function planMatrix(args: ParsedArguments, io: CliIo): Promise<number | UsageProblem> {

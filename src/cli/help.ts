@@ -1,3 +1,5 @@
+import { KEEP_RUNS } from '../history/store.js';
+
 export const HELP: Readonly<Record<string, string>> = {
   main: `dagline — ML and data pipelines as YAML in your repository
 
@@ -12,6 +14,7 @@ Commands:
   cache      list, measure and prune the local cache
   schedule   which logical dates are due, and when the next one is
   backfill   run a pipeline once per logical date of a range
+  history    each task's recent runs: status, duration, median, failure rate
   help       show help for a command
 
 Paths are pipeline files or folders (every *.yml / *.yaml below them).
@@ -43,17 +46,21 @@ Options:
   -p, --param k=v             override a param; repeatable
   --pipeline NAME             choose one pipeline when the paths hold several
 `,
-  plan: `Usage: dagline plan [paths…] [--format text|json] [--date D] [--param k=v…] [--pipeline NAME]
+  plan: `Usage: dagline plan [paths…] [--format text|json] [--date D] [--param k=v…] [--pipeline NAME] [-j N]
 
 Shows, layer by layer, which tasks a run would start and why: cached (its outputs will be restored), will run
 (with what changed since its last cache entry: "input data/raw.csv changed", "command changed", …) or skipped.
-Reads the cache and hashes declared inputs; runs nothing.
+Reads the cache and hashes declared inputs; runs nothing. With a history (.dagline/history, see
+\`dagline history\`), each task that will run shows its expected time (the median of its recent successful
+runs that were not cached; \`?\`: none on record, counted as 0), the critical path is the longest by that
+time, and the expected wall time is the run simulated at -j tasks at once.
 
 Options:
   --format text|json   output format (default: text)
   --date D             logical date (default: today, UTC)
   -p, --param k=v      override a param; repeatable
   --pipeline NAME      plan only this pipeline
+  -j, --concurrency N  tasks at once for the expected wall time (default: the number of cores)
   --explain TASK       print the parts of one task's fingerprint and what changed since its last entry
   --matrix N           print only JSON for a GitHub matrix: the tasks that will run, split into at most N
                        (≤ 256) shards that need nothing from each other, e.g.
@@ -76,6 +83,10 @@ Options:
   --resume RUN_ID|last   run again only what failed or never ran in that run, reusing its outputs
   --shard K/N            run only shard K of \`plan --matrix\` (split again from the cache), restoring its
                          needs; a final \`dagline run\` (the join) runs whatever no shard ran
+  --metrics-file PATH    write the run's figures in the Prometheus text format (atomically; for
+                         node-exporter's textfile collector, name it *.prom)
+  --pushgateway URL      PUT the same figures to URL/metrics/job/dagline/pipeline/<name>; a failed
+                         push is a warning
   -n, --dry-run          print what would run, in order; run nothing
   --pipeline NAME        choose one pipeline when the paths hold several
   --cache local|github|off   where cache entries live (default: github inside GitHub Actions when its
@@ -87,7 +98,8 @@ Options:
                          checkouts may share one
 
 A task whose fingerprint (command, env, inputs, upstream) has a cache entry is restored, not run.
-The record of each run is kept in .dagline/runs/<run-id>/ (record.json, logs/).
+The record of each run is kept in .dagline/runs/<run-id>/ (record.json, logs/), and its tasks' outcomes in
+.dagline/history (see \`dagline history\`).
 Exit codes: 0 all succeeded, 3 a task failed or the run timed out, 130 SIGINT, 143 SIGTERM.
 `,
   runs: `Usage: dagline runs [--format text|json]
@@ -116,6 +128,21 @@ Options:
                        kept per pipeline in .dagline/schedule/<pipeline>.json (written by backfill)
   --format text|json   output format (default: text)
   --pipeline NAME      only this pipeline (default: every pipeline under the paths)
+`,
+  history: `Usage: dagline history [TASK] [path] [--last N] [--format text|json] [--pipeline NAME]
+
+Each task's recent runs, newest first: logical date, status (cached: restored, not run), duration, attempts,
+run id; and over every run kept, the median duration of its successful runs that were not cached (what
+\`dagline plan\` expects it to take) and its failure rate (failed of the runs that succeeded or failed).
+Every \`dagline run\` and every date of \`dagline backfill\` adds to it; the last ${KEEP_RUNS} runs of each task
+are kept, in .dagline/history/<pipeline>/.
+
+  TASK                 a task name (every instance) or one id such as train[model=a]; a single argument
+                       that names a file or folder is the path instead
+Options:
+  --last N             runs listed per task (default: 10)
+  --format text|json   output format (default: text)
+  --pipeline NAME      choose one pipeline when the paths hold several
 `,
   backfill: `Usage: dagline backfill [path] --from D --to D [options]
 

@@ -4,6 +4,7 @@ import { cacheCommand } from './cache-command.js';
 import { runCommand, runsCommand } from './run-command.js';
 import { scheduleCommand } from './schedule-command.js';
 import { backfillCommand } from './backfill-command.js';
+import { historyCommand } from './history-command.js';
 import { HELP } from './help.js';
 import { EXIT, type CliIo, type UsageProblem } from './io.js';
 
@@ -16,6 +17,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   cache: cacheCommand,
   schedule: scheduleCommand,
   backfill: backfillCommand,
+  history: historyCommand,
 };
 
 /** The CLI: returns the exit code and never exits the process itself. */

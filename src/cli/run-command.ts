@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Graph } from '../compile/graph.js';
 import { parseDuration } from '../compile/duration.js';
 import { planGraph } from '../plan/plan.js';
@@ -8,13 +8,17 @@ import { colorsFor } from '../report/colors.js';
 import { formatPlanText } from '../report/plan-formats.js';
 import { chooseReporter } from '../report/reporters.js';
 import { fail, ok, type Result } from '../result.js';
+import { historyRows } from '../history/row.js';
+import { appendHistory, historyDir } from '../history/store.js';
 import { CompositeReporter, type Reporter, type RunStatus } from '../run/events.js';
 import { executeGraph } from '../run/execute.js';
 import { listRuns, newRunId, readRecord, RecordKeeper, runsDir, type RunRecord } from '../run/record.js';
 import type { Upstream } from '../run/task-command.js';
-import { COMMON_OPTIONS, oneOf, type ParsedArguments } from './arguments.js';
+import { COMMON_OPTIONS, oneOf, positiveInteger, type ParsedArguments } from './arguments.js';
 import { CACHE_OPTIONS, openCache, type OpenedCache } from './cache-setup.js';
 import { load, onePipeline, report, shardTasks, type Command } from './commands.js';
+import type { Alert } from '../alerts/evaluate.js';
+import { afterRun } from './after-run.js';
 import { EXIT, type CliIo, type UsageProblem } from './io.js';
 import { repositoryRoot } from './repository.js';
 
@@ -30,6 +34,8 @@ export const runCommand: Command = {
     resume: { type: 'string' },
     timeout: { type: 'string' },
     shard: { type: 'string' },
+    'metrics-file': { type: 'string' },
+    pushgateway: { type: 'string' },
   },
   async run(args, io) {
     const concurrency = positiveInteger(args.values.concurrency, cpus().length, 'concurrency');
@@ -72,6 +78,8 @@ export const runCommand: Command = {
       timeoutMs: timeout.value,
       previous,
       date: (args.values.date as string | undefined) ?? previous?.date ?? new Date().toISOString().slice(0, 10),
+      metricsFile: args.values['metrics-file'] === undefined ? undefined : resolve(io.cwd, String(args.values['metrics-file'])),
+      pushgateway: args.values.pushgateway as string | undefined,
     });
     return exitCode(outcome);
   },
@@ -124,6 +132,9 @@ export interface RunSettings {
   date: string;
   /** Where the run is shown; default: the live block, GitHub groups or plain lines, as io's stdout and env suit. */
   terminal?: Reporter;
+  /** `--metrics-file` (absolute) and `--pushgateway` (src/cli/after-run.ts). */
+  metricsFile?: string | undefined;
+  pushgateway?: string | undefined;
 }
 
 export interface RunOutcome {
@@ -131,6 +142,8 @@ export interface RunOutcome {
   record: RunRecord;
   /** The signal that cancelled the run, if one did. */
   signal: 'SIGINT' | 'SIGTERM' | undefined;
+  /** What the run's alerts said (src/alerts/evaluate.ts). */
+  alerts: Alert[];
 }
 
 /** Runs one compiled graph as `dagline run` does: its record, its reporters, its cache (closed at the end). */
@@ -140,6 +153,7 @@ export async function runGraph(graph: Graph, settings: RunSettings): Promise<Run
   const runDir = join(runsDir(settings.root), runId);
   const finished = new Map<string, Upstream>();
   for (const [id, task] of Object.entries(previous?.tasks ?? {})) {
+    if (task.outputsRedacted === true) continue; // recorded as `***`: it runs again, so what needs it gets the real values
     if (task.status === 'succeeded' || task.status === 'skipped' || task.status === 'cached') finished.set(id, { status: task.status, outputs: task.outputs });
   }
   const record: RunRecord = previous
@@ -175,11 +189,22 @@ export async function runGraph(graph: Graph, settings: RunSettings): Promise<Run
     );
     const problem = await settings.cache.close();
     if (problem !== undefined) reporter.onEvent({ type: 'warning', message: problem });
+    const kept = keepHistory(graph, keeper.record);
+    if (!kept.ok) reporter.onEvent({ type: 'warning', message: kept.error });
+    const alerts = await afterRun(graph, keeper.record, { metricsFile: settings.metricsFile, pushgateway: settings.pushgateway, env: io.env }, (message, id) =>
+      reporter.onEvent({ type: 'warning', message, ...(id === undefined ? {} : { id }) }),
+    );
     await reporter.close();
-    return { status, record: keeper.record, signal };
+    return { status, record: keeper.record, signal, alerts };
   } finally {
     unsubscribe?.();
   }
+}
+
+/** Adds the run's task outcomes to `.dagline/history` (src/history/store.ts). */
+function keepHistory(graph: Graph, record: RunRecord): Result<void, string> {
+  const names = new Map(graph.tasks.map((t) => [t.id, t.name]));
+  return appendHistory(historyDir(graph.root), graph.pipeline, historyRows(record, (id) => names.get(id) ?? id));
 }
 
 function resumeFrom(value: unknown, root: string): Result<RunRecord | undefined, UsageProblem> {
@@ -191,12 +216,6 @@ function resumeFrom(value: unknown, root: string): Result<RunRecord | undefined,
   }
   const record = readRecord(root, id);
   return record.ok ? ok(record.value) : fail({ code: 'DAG090', message: `--resume: ${record.error}` });
-}
-
-export function positiveInteger(value: unknown, fallback: number, option: string): Result<number, UsageProblem> {
-  if (value === undefined) return ok(fallback);
-  const n = Number(value);
-  return Number.isInteger(n) && n >= 1 ? ok(n) : fail({ code: 'DAG090', message: `--${option} must be a whole number of at least 1, not \`${String(value)}\`` });
 }
 
 function durationOption(text: string): Result<number, UsageProblem> {

@@ -7,6 +7,7 @@ import { fail, ok, type Result } from '../result.js';
 import { DAILY, type Cron } from '../schedule/cron.js';
 import { logicalDate, runMacros } from '../schedule/logical-date.js';
 import type { PipelineDocument, Task as TaskSpec } from '../validate/pipeline.generated.js';
+import { alertRules, notifySettings } from './alerts.js';
 import { parseDuration } from './duration.js';
 import type { Graph, Part, Task } from './graph.js';
 import { expandMatrix, instanceId, MAX_TASKS, type Combination } from './matrix.js';
@@ -55,8 +56,10 @@ export function compile(doc: Document, options: CompileOptions): Result<Graph, D
     dir: relative(options.root, dirname(doc.path)).replaceAll('\\', '/'),
     params,
     env: pipelineEnv,
+    secrets: spec.secrets ?? [],
     run,
     tasks: ordered.value,
+    ...(spec.notify === undefined ? {} : { notify: notifySettings(spec.notify) }),
   });
 }
 
@@ -138,6 +141,8 @@ class CompileContext {
       retries: retryPolicy(defaults.retries, spec.retries),
       if: this.condition(spec.if, at('if'), contexts),
       cache: spec.cache ?? defaults.cache ?? true,
+      metrics: spec.metrics ?? [],
+      alerts: alertRules(this.spec.alerts, spec.alerts),
     };
   }
 

@@ -41,6 +41,33 @@ export interface Task {
   /** A condition evaluated when the task is ready, or null for "run when everything it needs succeeded". */
   if: string | null;
   cache: boolean;
+  /** Output keys whose numeric values are exported as metrics (src/report/metrics.ts). */
+  metrics?: string[];
+  /** The pipeline's `alerts` with the task's own over them (src/report/alerts.ts). */
+  alerts?: AlertRules;
+}
+
+export interface AlertRules {
+  /** Factor of the median duration of the last successful runs. */
+  slowerThan: number;
+  slaMs: number | null;
+  failureRate: { max: number; runs: number } | null;
+  outputs: Record<string, OutputBound>;
+}
+
+export interface OutputBound {
+  min?: number;
+  max?: number;
+  /** Largest acceptable fall against the last run, as a fraction. */
+  drop?: number;
+}
+
+export type NotifyOn = 'failure' | 'alert' | 'success';
+
+export interface Notify {
+  /** The URL itself, or the environment variable holding it (a secret, read when the run ends). */
+  webhook?: { url: { literal: string } | { env: string }; on: NotifyOn[] };
+  githubIssue: boolean;
 }
 
 /** A pipeline compiled for one logical date: concrete tasks in a stable topological order. */
@@ -54,8 +81,11 @@ export interface Graph {
   params: Record<string, Value>;
   /** The pipeline-level `env`, as expressions read it. */
   env: Record<string, string>;
+  /** Names of environment variables whose values are secret: redacted from what a run prints and records. */
+  secrets: string[];
   run: RunMacros;
   tasks: Task[];
+  notify?: Notify;
 }
 
 export const renderParts = (parts: readonly Part[]): string =>

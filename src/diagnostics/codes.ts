@@ -39,6 +39,7 @@ export const CODES = {
   DAG052: 'matrix include/exclude names an unknown axis',
   DAG053: 'duplicate pipeline name',
   DAG054: 'status function outside if',
+  DAG055: 'secret given a value in the pipeline',
   // compile
   DAG070: 'matrix file cannot be read',
   DAG071: 'matrix axis is not a list',

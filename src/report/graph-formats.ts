@@ -20,6 +20,7 @@ export function graphJson(graph: Graph) {
     file: graph.file,
     run: graph.run,
     params: graph.params,
+    secrets: graph.secrets,
     tasks: graph.tasks.map((t) => ({
       id: t.id,
       name: t.name,

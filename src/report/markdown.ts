@@ -2,6 +2,7 @@ import type { BaseChange, BaseComparison } from '../cache/compare.js';
 import type { Plan } from '../plan/plan.js';
 import type { RunRecord } from '../run/record.js';
 import { formatMermaid, type DiagramTask } from './graph-formats.js';
+import { describeWallTime, estimateCell, hasEstimates } from './plan-formats.js';
 import { formatDuration } from './run-summary.js';
 
 /** Past this many tasks, a diagram is folded away; past the second, it is left out (Mermaid gives up). */
@@ -17,15 +18,19 @@ export function planMarkdown(plan: Plan, comparison?: BaseComparison): string {
   const out = [`### ${escape(plan.pipeline)} (\`${plan.file}\`) for ${plan.ds}`, ''];
   out.push(`**${running} of ${plan.tasks.length} tasks will run**, ${cached} cached.`);
   if (comparison !== undefined) out.push('', comparisonSummary(comparison, plan.tasks.length));
-  out.push('', comparison === undefined ? '| task | plan | why |' : `| task | plan | why | vs \`${escape(comparison.base)}\` |`);
-  out.push(comparison === undefined ? '| --- | --- | --- |' : '| --- | --- | --- | --- |');
+  const timed = hasEstimates(plan);
+  const headings = ['task', 'plan', 'why', ...(comparison === undefined ? [] : [`vs \`${escape(comparison.base)}\``]), ...(timed ? ['estimate'] : [])];
+  out.push('', `| ${headings.join(' | ')} |`, `|${' --- |'.repeat(headings.length)}`);
   for (const t of plan.tasks) {
     const cells = [`\`${escape(t.id)}\``, ACTION_LABEL[t.action] ?? t.action, escape(t.reason)];
     if (comparison !== undefined) cells.push(changeCell(comparison.tasks.get(t.id)));
+    if (timed) cells.push(estimateCell(t));
     out.push(`| ${cells.join(' | ')} |`);
   }
   if (comparison !== undefined && comparison.removed.length > 0) out.push('', `Removed by this change: ${comparison.removed.map((id) => `\`${escape(id)}\``).join(', ')}.`);
-  if (plan.criticalPath.length > 0) out.push('', `Critical path: ${plan.criticalPath.map((id) => `\`${escape(id)}\``).join(' → ')}`);
+  const pathTime = timed && plan.timing !== undefined ? ` (~${formatDuration(plan.timing.criticalPathMs)})` : '';
+  if (plan.criticalPath.length > 0) out.push('', `Critical path: ${plan.criticalPath.map((id) => `\`${escape(id)}\``).join(' → ')}${pathTime}`);
+  if (plan.timing !== undefined) out.push('', `Expected wall time: ${escape(describeWallTime(plan))}`);
   const actions = new Map(plan.tasks.map((t) => [t.id, t.action]));
   out.push('', diagram(plan.tasks, (id) => actions.get(id)));
   return `${out.join('\n')}\n`;
@@ -56,7 +61,7 @@ const STATUS_LABEL: Readonly<Record<string, string>> = {
   running: '▶ running',
 };
 
-/** One run: per task status, duration, attempts, cached or not; the DAG coloured by status. */
+/** One run: per task status, duration, attempts, cached or not; the DAG coloured by status; a Gantt chart. */
 export function runMarkdown(record: RunRecord, tasks: readonly DiagramTask[]): string {
   const entries = Object.entries(record.tasks);
   const count = (status: string) => entries.filter(([, t]) => t.status === status).length;
@@ -68,7 +73,32 @@ export function runMarkdown(record: RunRecord, tasks: readonly DiagramTask[]): s
     out.push(`| \`${escape(id)}\` | ${STATUS_LABEL[t.status] ?? t.status} | ${duration} | ${t.attempts.length || ''} | ${t.exitCode ?? ''} |`);
   }
   out.push('', diagram(tasks, (id) => record.tasks[id]?.status));
+  const chart = gantt(record);
+  if (chart !== '') out.push('', chart);
   return `${out.join('\n')}\n`;
+}
+
+/** Past this many bars a Gantt chart shows the longest tasks only: more would be unreadable. */
+const GANTT_MAX = 100;
+
+const GANTT_TAG: Readonly<Record<string, string>> = { succeeded: 'done, ', failed: 'crit, ' };
+
+/**
+ * The tasks that ran, on their real start and end (every attempt, with the waits between them); cached and
+ * skipped tasks took no time and are left out. Empty when no task ran.
+ */
+function gantt(record: RunRecord): string {
+  const bars = Object.entries(record.tasks).flatMap(([id, t]) =>
+    t.start !== undefined && t.end !== undefined && t.attempts.length > 0 ? [{ id, status: t.status, start: Date.parse(t.start), end: Date.parse(t.end) }] : [],
+  );
+  if (bars.length === 0) return '';
+  const shown = bars.length <= GANTT_MAX ? bars : [...bars].sort((a, b) => b.end - b.start - (a.end - a.start)).slice(0, GANTT_MAX);
+  shown.sort((a, b) => a.start - b.start || a.end - b.end);
+  const lines = ['gantt', '  dateFormat x', '  axisFormat %H:%M:%S', '  todayMarker off'];
+  // Mermaid reads `:` as the end of a bar's title and `#`, `;` as syntax: they may occur in matrix values.
+  shown.forEach((bar, i) => lines.push(`  ${bar.id.replace(/[:;#\r\n]/g, '_')} :${GANTT_TAG[bar.status] ?? 'active, '}t${i}, ${bar.start}, ${Math.max(bar.end, bar.start + 1)}`));
+  const note = shown.length < bars.length ? `\n\n_The chart shows the ${shown.length} longest of the ${bars.length} tasks that ran._` : '';
+  return `\`\`\`mermaid\n${lines.join('\n')}\n\`\`\`${note}`;
 }
 
 export interface DateOutcome {

@@ -1,6 +1,7 @@
 import type { Fingerprint, FingerprintPart } from '../cache/fingerprint.js';
-import type { CacheVerdict, Plan } from '../plan/plan.js';
+import type { CacheVerdict, Plan, PlannedTask } from '../plan/plan.js';
 import type { Colors } from './colors.js';
+import { formatDuration } from './run-summary.js';
 
 export function formatPlanText(plan: Plan, c: Colors): string {
   const running = plan.tasks.filter((t) => t.action === 'run').length;
@@ -9,18 +10,44 @@ export function formatPlanText(plan: Plan, c: Colors): string {
   const out = [c.bold(`${plan.pipeline} (${plan.file}) for ${plan.ds}: ${running} of ${plan.tasks.length} tasks will run${restored}`)];
   const width = Math.min(48, plan.tasks.reduce((w, t) => Math.max(w, t.id.length), 0));
   const byId = new Map(plan.tasks.map((t) => [t.id, t]));
+  const timed = hasEstimates(plan);
+  const estimateWidth = timed ? plan.tasks.reduce((w, t) => Math.max(w, estimateCell(t).length), 0) : 0;
   plan.layers.forEach((ids, layer) => {
     out.push(c.dim(`layer ${layer}`));
     for (const id of ids) {
       const t = byId.get(id);
       if (t === undefined) continue;
       const action = t.action === 'run' ? c.yellow('will run') : t.action === 'cached' ? c.green('cached  ') : c.dim('skipped ');
-      out.push(`  ${t.id.padEnd(width)}  ${action}  ${c.dim(t.reason)}`);
+      const estimate = timed ? `${estimateCell(t).padEnd(estimateWidth)}  ` : '';
+      out.push(`  ${t.id.padEnd(width)}  ${action}  ${estimate}${c.dim(t.reason)}`);
     }
   });
-  out.push(`${c.dim('critical path:')} ${plan.criticalPath.join(' → ')}`);
+  const pathTime = timed && plan.timing !== undefined ? ` ${c.dim(`(${approximately(plan.timing.criticalPathMs)})`)}` : '';
+  out.push(`${c.dim('critical path:')} ${plan.criticalPath.join(' → ')}${pathTime}`);
+  if (plan.timing !== undefined) out.push(`${c.dim('expected wall time:')} ${describeWallTime(plan)}`);
   return `${out.join('\n')}\n`;
 }
+
+/** Whether any task that will run has a duration on record: else the estimates say nothing and are not shown. */
+export const hasEstimates = (plan: Plan): boolean => plan.tasks.some((t) => t.action === 'run' && typeof t.estimateMs === 'number');
+
+/** `~12.3s` for a task that will run, `?` when its duration is unknown, nothing when it will not run. */
+export function estimateCell(task: PlannedTask): string {
+  if (task.action !== 'run' || task.estimateMs === undefined) return '';
+  return task.estimateMs === null ? '?' : approximately(task.estimateMs);
+}
+
+/** `~45.0s at -j 2 (1 task without history counted as 0)`, or why there is no estimate. */
+export function describeWallTime(plan: Plan): string {
+  const timing = plan.timing;
+  if (timing === undefined) return '';
+  if (!plan.tasks.some((t) => t.action === 'run')) return 'none: nothing will run';
+  if (!hasEstimates(plan)) return 'unknown: no task that will run has a successful run on record (`dagline history`)';
+  const unknown = timing.unknown === 0 ? '' : ` (${timing.unknown} task${timing.unknown === 1 ? '' : 's'} without history counted as 0)`;
+  return `${approximately(timing.wallTimeMs)} at -j ${timing.concurrency}${unknown}`;
+}
+
+const approximately = (ms: number): string => `~${formatDuration(ms)}`;
 
 export const formatPlanJson = (plans: readonly Plan[]): string => `${JSON.stringify({ plans }, null, 2)}\n`;
 

@@ -25,6 +25,8 @@ export type RunEvent =
       /** Why it failed or was skipped, in words. */
       reason?: string;
       outputs: Record<string, string>;
+      /** A secret's value was hidden in `outputs` (src/run/redact.ts): they are not what the tasks that need it got. */
+      outputsRedacted?: true;
       at: number;
     }
   | { type: 'run-end'; status: RunStatus; durationMs: number; counts: Partial<Record<TaskStatus, number>> };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Graph, Task } from '../compile/graph.js';
@@ -7,12 +7,13 @@ import { MinHeap } from '../compile/min-heap.js';
 import { parseExpression } from '../expression/parse.js';
 import { calls, FUNCTIONS } from '../expression/references.js';
 import { evaluate, truthy } from '../expression/evaluate.js';
-import type { Lookup, OutputsOf } from '../cache/task-cache.js';
+import type { Lookup, OutputsOf, SaveOptions } from '../cache/task-cache.js';
 import type { Reporter, RunStatus, TaskStatus } from './events.js';
 import { Limiter } from './limiter.js';
-import { remainingPathLengths } from './priorities.js';
+import { startOrder } from './priorities.js';
 import { runProcess, shellCommand, type ProcessOutcome, type ProcessSpec } from './process.js';
 import { isTransient, retryDelay } from './retry.js';
+import { RedactingReporter, Redactor } from './redact.js';
 import { parseTaskOutputs } from './task-outputs.js';
 import { evaluateParts, needsContext, runEnv, taskContexts, taskEnv, type Upstream } from './task-command.js';
 
@@ -43,7 +44,7 @@ export interface ExecuteOptions {
 /** The cache as the executor sees it (src/cache/task-cache.ts). */
 export interface RunCache {
   lookup(task: Task, outputsOf: OutputsOf): Promise<Lookup>;
-  save(task: Task, outputs: Record<string, string>, outputsOf: OutputsOf): Promise<{ error?: string; warning?: string }>;
+  save(task: Task, outputs: Record<string, string>, outputsOf: OutputsOf, options?: SaveOptions): Promise<{ error?: string; warning?: string }>;
 }
 
 /** Cache lookups at once: they hash inputs and copy files, and must not wait for task slots. */
@@ -54,14 +55,17 @@ type Stop = 'failure' | 'cancelled' | 'timeout';
 const OK_STATUSES: ReadonlySet<TaskStatus> = new Set(['succeeded', 'cached']);
 const FAILED_STATUSES: ReadonlySet<TaskStatus> = new Set(['failed', 'upstream_failed']);
 
-/** Runs a compiled graph: the scheduler loop, retries, conditions, outputs. Reports through one event stream. */
+/**
+ * Runs a compiled graph: the scheduler loop, retries, conditions, outputs. Reports through one event stream, in
+ * which the values of the graph's secrets (as set in `options.env`) are already hidden.
+ */
 export function executeGraph(graph: Graph, options: ExecuteOptions, reporter: Reporter): Promise<RunStatus> {
-  return new Execution(graph, options, reporter).run();
+  const redactor = Redactor.forSecrets(graph.secrets, options.env);
+  return new Execution(graph, options, redactor.active ? new RedactingReporter(reporter, redactor) : reporter, redactor).run();
 }
 
 class Execution {
   private readonly byId = new Map<string, Task>();
-  private readonly index = new Map<string, number>();
   private readonly rank: Map<string, number>;
   private readonly byRank: Task[];
   private readonly waiting = new Map<string, number>();
@@ -74,9 +78,10 @@ class Execution {
   /** Tasks whose cache lookup is under way. */
   private checking = 0;
   private readonly cacheLimiter = new Limiter(CACHE_CONCURRENCY);
+  /** For the cache, which hashes them into fingerprints: with secrets hidden, as fingerprints must not hold them. */
   private readonly outputsOf: OutputsOf = (id) => {
     const result = this.results.get(id);
-    return result !== undefined && OK_STATUSES.has(result.status) ? result.outputs : undefined;
+    return result !== undefined && OK_STATUSES.has(result.status) ? this.redactor.redactValues(result.outputs).values : undefined;
   };
   private stop: Stop | undefined;
   private readonly started = Date.now();
@@ -87,19 +92,18 @@ class Execution {
     private readonly graph: Graph,
     private readonly options: ExecuteOptions,
     private readonly reporter: Reporter,
+    private readonly redactor: Redactor,
   ) {
     this.baseEnv = { ...definedOnly(options.env), ...runEnv(graph) };
-    graph.tasks.forEach((t, i) => {
+    graph.tasks.forEach((t) => {
       this.byId.set(t.id, t);
-      this.index.set(t.id, i);
       for (const need of t.needs) {
         const list = this.dependents.get(need);
         if (list) list.push(t.id);
         else this.dependents.set(need, [t.id]);
       }
     });
-    const lengths = remainingPathLengths(graph.tasks);
-    this.byRank = [...graph.tasks].sort((a, b) => (lengths.get(b.id) ?? 0) - (lengths.get(a.id) ?? 0) || (this.index.get(a.id) ?? 0) - (this.index.get(b.id) ?? 0));
+    this.byRank = startOrder(graph.tasks);
     this.rank = new Map(this.byRank.map((t, i) => [t.id, i]));
   }
 
@@ -254,8 +258,10 @@ class Execution {
     if (typeof command === 'string' || typeof env === 'string') {
       return { status: 'failed', exitCode: null, retryable: false, outputs: {}, reason: typeof command === 'string' ? command : (env as string) };
     }
-    // The task creates this file when it first appends to it; most tasks never do.
+    // The task creates this file when it first appends to it; most tasks never do. A resumed run has the same
+    // folder: what the attempt of the same number appended last time is not this attempt's output.
     const outputFile = join(this.options.runDir, 'outputs', `${fileName(task.id)}.${attempt}.env`);
+    if (existsSync(outputFile)) rmSync(outputFile);
     this.reporter.onEvent({ type: 'task-start', id: task.id, attempt, command: [command.file, ...command.args].join(' '), logFile, at: Date.now() });
     const start = this.options.startProcess ?? runProcess;
     const outcome = await start({
@@ -275,7 +281,7 @@ class Execution {
   private async saved(task: Task, outcome: AttemptOutcome): Promise<AttemptOutcome> {
     const { cache } = this.options;
     if (cache === undefined || outcome.status !== 'succeeded') return outcome;
-    const saved = await cache.save(task, outcome.outputs, this.outputsOf);
+    const saved = await cache.save(task, outcome.outputs, this.outputsOf, { holdsSecret: this.redactor.redactValues(outcome.outputs).changed });
     if (saved.warning !== undefined) this.reporter.onEvent({ type: 'warning', id: task.id, message: saved.warning });
     return saved.error === undefined ? outcome : { status: 'failed', exitCode: outcome.exitCode, retryable: false, outputs: {}, reason: saved.error };
   }

@@ -21,6 +21,8 @@ export interface TaskRecord {
   end?: string;
   durationMs?: number;
   outputs: Record<string, string>;
+  /** A secret's value was hidden in `outputs`: a resume runs the task again rather than pass `***` on. */
+  outputsRedacted?: true;
   reason?: string;
   logFile?: string;
 }
@@ -113,6 +115,7 @@ function apply(record: RunRecord, event: RunEvent): void {
         end: iso(event.at),
         durationMs: event.durationMs,
         outputs: event.outputs,
+        outputsRedacted: event.outputsRedacted,
         ...(event.reason === undefined ? {} : { reason: event.reason }),
       });
       break;

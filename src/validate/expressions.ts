@@ -115,10 +115,15 @@ function checkReference(ref: Reference, scope: Scope): NameProblem[] {
       return name === undefined || RUN_MACROS.has(name) ? [] : problem('DAG048', `there is no run macro \`${name}\`${didYouMean(name, RUN_MACROS)}`);
     case 'needs':
       return checkNeedsReference(name, rest, scope, problem);
+    case 'secrets':
+      return problem('DAG048', noSecretsContext(name ?? 'NAME'), 'expressions never see secret values: what they produce shows in commands, plans and records');
     default:
       return problem('DAG048', `unknown name \`${root}\`${didYouMean(root, CONTEXTS)}`, `expressions can read ${CONTEXTS.join(', ')}`);
   }
 }
+
+const noSecretsContext = (variable: string): string =>
+  `there is no \`secrets\` context: use \`$${variable}\` in the command instead, and declare \`${variable}\` under \`secrets:\``;
 
 function checkNeedsReference(
   task: string | undefined,

@@ -14,6 +14,10 @@ export type PipelineName = string;
  */
 export type IsoDate = string;
 /**
+ * An environment variable name: starts with a letter or `_`, then letters, digits and `_`.
+ */
+export type EnvName = string;
+/**
  * A duration: one or more `<integer><unit>` parts with unit `ms`, `s`, `m`, `h` or `d` (`90s`, `10m`, `2h`, `1h30m`, `500ms`), or a non-negative number of seconds.
  */
 export type Duration = string | number;
@@ -81,6 +85,43 @@ export interface PipelineDocument {
     [k: string]: unknown;
   };
   env?: EnvMap;
+  /**
+   * Environment variables whose values are secret: names, never values. Tasks read them from the environment as usual (`$API_TOKEN`; in GitHub Actions, set them on the step: `env: { API_TOKEN: ${{ secrets.API_TOKEN }} }`), and Dagline replaces their values (4 characters or more) with `***` in everything it prints or records. Expressions cannot read them, and the pipeline's own `env` may not give them a literal value.
+   */
+  secrets?: EnvName[];
+  alerts?: Alerts;
+  /**
+   * Who hears about a run when it ends: a webhook (JSON POST; Slack and Teams incoming webhooks show its `text`) and, in the GitHub Action, one issue per failing pipeline. Failing to deliver is a warning, never a failed run.
+   */
+  notify?: {
+    /**
+     * A JSON POST at the end of a run. Give the URL as `url`, or as `url_env`: the name of an environment variable holding it (list it in `secrets:` too; expressions cannot read secrets). The URL is never printed.
+     */
+    webhook?: (
+      | {
+          url: unknown;
+        }
+      | {
+          url_env: unknown;
+        }
+    ) & {
+      /**
+       * The webhook's URL (http or https).
+       */
+      url?: string;
+      url_env?: EnvName;
+      /**
+       * When to post: `failure` (the run failed or was cancelled), `alert` (an alert fired), `success` (the run succeeded). Default `[failure]`.
+       *
+       * Items: `failure`, `alert` or `success`.
+       */
+      on?: ("failure" | "alert" | "success")[];
+    };
+    /**
+     * In the GitHub Action (needs `issues: write` for its token): open one issue when the pipeline fails, comment on it on each further failure, close it when the pipeline succeeds again.
+     */
+    github_issue?: boolean;
+  };
   defaults?: Defaults;
   /**
    * The pipeline's tasks, by name. Required, at least one. A task name starts with a letter or `_` and holds letters, digits, `_` and `-`.
@@ -120,6 +161,51 @@ export interface EnvMap {
    * The variable's value: a string (`${{ }}` expressions allowed), a number or a boolean; numbers and booleans are exported as their text.
    */
   [k: string]: string | number | boolean;
+}
+/**
+ * Alert rules, evaluated after a run against the run history. Each fires a warning (terminal, `::warning` in GitHub Actions, the job summary, and `notify` with `on: [alert]`).
+ */
+export interface Alerts {
+  /**
+   * Alert when a task that succeeded took more than this factor of the median duration of its last successful runs (only once it has at least 3). Default `2`.
+   */
+  slower_than?: number;
+  sla?: Duration;
+  /**
+   * Alert when the share of failed runs among the task's last `runs` runs (this one included) is above `max`.
+   */
+  failure_rate?: {
+    /**
+     * The highest acceptable share of failures, 0 to 1.
+     */
+    max: number;
+    /**
+     * How many of the last runs count. Default 10.
+     */
+    runs?: number;
+  };
+  /**
+   * Bounds on numeric `key=value` outputs, by key: `min`, `max`, and `drop` (alert when the value fell by more than this fraction against the last run that had it).
+   */
+  outputs?: {
+    /**
+     * The bounds of one output: at least one of `min`, `max` and `drop`.
+     */
+    [k: string]: {
+      /**
+       * Alert when the value is below this.
+       */
+      min?: number;
+      /**
+       * Alert when the value is above this.
+       */
+      max?: number;
+      /**
+       * Alert when the value fell by more than this fraction (0 to 1) against the last earlier run that had it.
+       */
+      drop?: number;
+    };
+  };
 }
 /**
  * Settings applied to every task that does not set its own.
@@ -194,6 +280,13 @@ export interface Task {
    * `false`: the task has side effects and always runs (it is never skipped as fresh). Default: `defaults.cache`, else `true`.
    */
   cache?: boolean;
+  /**
+   * `key=value` outputs of this task (written to `$DAGLINE_OUTPUT`) whose numeric values go into `--metrics-file` and `--pushgateway` as `dagline_output{pipeline,task,key}`. A value that is not a number is left out with a warning.
+   *
+   * Items: An output key.
+   */
+  metrics?: string[];
+  alerts?: Alerts;
 }
 /**
  * Runs one concrete task per combination of axis values: the cross product of the axes, minus `exclude`, plus `include`. Every other key is an axis: a list, an expression such as `${{ params.models }}`, or `{ from: file }`. Each instance's id is `name[axis=value,…]` with the axes sorted by name.

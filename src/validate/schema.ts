@@ -123,6 +123,7 @@ const PATTERNS: Readonly<Record<string, { code: Code; what: string; hint: string
   taskName: { code: 'DAG014', what: 'task name', hint: 'a task name starts with a letter or `_` and holds letters, digits, `_` and `-`' },
   pipelineName: { code: 'DAG014', what: 'pipeline name', hint: 'a pipeline name is lower-case letters, digits, `_`, `.` and `-`' },
   date: { code: 'DAG019', what: 'date', hint: 'write a date as YYYY-MM-DD' },
+  envName: { code: 'DAG014', what: 'environment variable name', hint: 'a name starts with a letter or `_` and holds letters, digits and `_`' },
 };
 
 function patternDiagnostic(doc: Document, e: ErrorObject, path: PathSegment[], subject: string): Diagnostic {
@@ -137,7 +138,6 @@ function patternDiagnostic(doc: Document, e: ErrorObject, path: PathSegment[], s
 
 /** The schema's patterns, in words. */
 function describePattern(pattern: string): string {
-  if (pattern === '^[A-Za-z_][A-Za-z0-9_]*$') return 'a name starts with a letter or `_` and holds letters, digits and `_`';
   if (pattern === '^[A-Za-z_][A-Za-z0-9_-]*$') return 'a name starts with a letter or `_` and holds letters, digits, `_` and `-`';
   if (pattern === '^timeout$') return 'use an exit code from 1 to 255, or `timeout`';
   return `it must match the pattern ${pattern}`;

@@ -1,11 +1,11 @@
 import { DateTime } from '../schedule/luxon.js';
 import { neededNames } from '../compile/needs.js';
-import { error, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { locate, type Document } from '../parse/document.js';
+import { error, type Diagnostic, type Location } from '../diagnostics/diagnostic.js';
+import { locate, type Document, type PathSegment } from '../parse/document.js';
 import { checkCron, isTimezone } from '../schedule/cron.js';
 import { findCycle } from './cycles.js';
 import { checkExpressions } from './expressions.js';
-import type { PipelineDocument } from './pipeline.generated.js';
+import type { EnvMap, PipelineDocument } from './pipeline.generated.js';
 import { didYouMean } from './suggest.js';
 
 /** The checks a schema cannot express. Assumes the document already matches the schema. */
@@ -16,6 +16,7 @@ export function checkSemantics(doc: Document, spec: PipelineDocument): Diagnosti
     ...checkSchedule(doc, spec),
     ...checkMatrixExcludes(doc, spec),
     ...checkExpressions(doc, spec),
+    ...checkSecrets(doc, spec),
   ];
 }
 
@@ -80,3 +81,27 @@ function checkMatrixExcludes(doc: Document, spec: PipelineDocument): Diagnostic[
     );
   });
 }
+
+/** A secret comes from outside (the runner's environment): a literal value in the pipeline file would publish it. */
+function checkSecrets(doc: Document, spec: PipelineDocument): Diagnostic[] {
+  const secrets = new Set(spec.secrets ?? []);
+  if (secrets.size === 0) return [];
+  const envMaps: [PathSegment[], EnvMap | undefined][] = [
+    [['env'], spec.env],
+    [['defaults', 'env'], spec.defaults?.env],
+    ...Object.entries(spec.tasks).map(([name, task]): [PathSegment[], EnvMap | undefined] => [['tasks', name, 'env'], task.env]),
+  ];
+  return envMaps.flatMap(([path, env]) =>
+    Object.entries(env ?? {})
+      .filter(([name, value]) => secrets.has(name) && !String(value).includes('${{'))
+      .map(([name]) => literalSecret(locate(doc, [...path, name], 'key'), name)),
+  );
+}
+
+const literalSecret = (at: Location, name: string): Diagnostic =>
+  error(
+    'DAG055',
+    `\`${name}\` is declared in \`secrets:\` but given a value here: a secret must come from the environment Dagline runs in`,
+    at,
+    `remove it from this \`env:\` and set it where the pipeline runs (in GitHub Actions, on the step: \`env: { ${name}: \${{ secrets.${name} }} }\`)`,
+  );

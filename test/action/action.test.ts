@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -189,6 +189,7 @@ describe('the action on push', () => {
       expect(one.summary).toContain('## Dagline run');
       expect(one.summary).toMatch(/\| `train` \| ✅ succeeded \|/);
       expect(one.summary).toContain('classDef succeeded');
+      expect(one.summary).toMatch(/```mermaid\ngantt\n {2}dateFormat x\n[^`]* {2}prepare :done, t\d+, \d+, \d+\n[^`]* {2}train :done, /);
       expect(one.stdout).toMatch(/::group::.*prepare.*\n.*prepared 2 rows\n::endgroup::/);
 
       // A fresh runner: the bundled action, the same cache service.
@@ -202,6 +203,34 @@ describe('the action on push', () => {
     } finally {
       await cache.close();
     }
+  });
+
+  it("registers the pipeline's secrets with the runner before any task runs, and keeps them out of the log and summary", async () => {
+    const secret = 's3cr3t-value';
+    const pipeline = `version: 1
+name: secrets-e2e
+secrets: [API_TOKEN]
+tasks:
+  produce:
+    run: |
+      echo "token: $API_TOKEN"
+      echo "token=$API_TOKEN" >> "$DAGLINE_OUTPUT"
+  check:
+    needs: [produce]
+    run: '[ "$DAGLINE_NEEDS_PRODUCE_TOKEN" = "$API_TOKEN" ] && touch received'
+`;
+    const { repo } = repository((r) => writeFileSync(join(r, 'secrets.yml'), pipeline));
+    const result = await runAction({ repo, event: 'push', payload: {}, inputs: { pipeline: 'secrets.yml', cache: 'local' }, env: { API_TOKEN: secret } });
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    expect(existsSync(join(repo, 'received'))).toBe(true);
+    const mask = result.stdout.indexOf(`::add-mask::${secret}\n`);
+    expect(mask).toBeGreaterThanOrEqual(0);
+    expect(mask).toBeLessThan(result.stdout.indexOf('::group::produce'));
+    expect(result.stdout).toContain('token: ***');
+    expect(result.stdout.split(secret)).toHaveLength(2); // only in the mask command itself
+    expect(result.stderr).not.toContain(secret);
+    expect(result.summary).toMatch(/\| `check` \| ✅ succeeded \|/);
+    expect(result.summary).not.toContain(secret);
   });
 
   it('a failing task fails the step and names the task in failed-tasks', async () => {
@@ -265,6 +294,10 @@ describe('the action on schedule and workflow_dispatch', () => {
       const two = await tick(second.repo, '2024-03-07T02:30:00Z', '2');
       expect(two.code, two.stderr + two.stdout).toBe(0);
       expect(datesRun(second.repo).dates).toEqual(['2024-03-04', '2024-03-05', '2024-03-06']);
+      // The run history came along with the schedule's state: the fresh runner's holds the dates of both ticks.
+      const history = join(second.repo, '.dagline/history/nightly');
+      const rows = readdirSync(history).flatMap((f) => readFileSync(join(history, f), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { ds: string }));
+      expect(rows.map((r) => r.ds).sort()).toEqual(['2024-03-01', '2024-03-02', '2024-03-03', '2024-03-04', '2024-03-05', '2024-03-06']);
     } finally {
       await cache.close();
     }

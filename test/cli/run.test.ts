@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { processIsLive } from '../../src/run/process-tree.js';
@@ -157,5 +157,83 @@ tasks:
     expect(readFileSync(join(repo, 'p/py.txt'), 'utf8')).toBe('from python');
     expect(readFileSync(join(repo, 'p/args.txt'), 'utf8')).toBe('a b; c\n');
     expect(readFileSync(join(repo, 'p/sub/here.txt'), 'utf8').trim()).toMatch(/p\/sub$/);
+  });
+});
+
+describe('dagline run: secrets', () => {
+  const SECRET = 's3cr3t-value';
+  const files = (dir: string): string[] =>
+    existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)) : [];
+  const recordOf = (repo: string): string => {
+    const { runs } = JSON.parse(dagline(['runs', '--format', 'json'], { cwd: repo }).stdout) as { runs: { runId: string }[] };
+    return readFileSync(join(repo, '.dagline', 'runs', runs[0]?.runId ?? '', 'record.json'), 'utf8');
+  };
+
+  it('never prints, records, caches or fingerprints a secret, while the tasks that need it get the real value', () => {
+    const repo = repository({
+      'pipeline.yml': `version: 1
+secrets: [API_TOKEN]
+tasks:
+  produce:
+    run: |
+      echo "token: $API_TOKEN"
+      echo "on stderr: $API_TOKEN" >&2
+      printf 'split: %s' "\${API_TOKEN:0:4}"; sleep 0.3; printf '%s\\n' "\${API_TOKEN:4}"
+      echo "token=$API_TOKEN" >> "$DAGLINE_OUTPUT"
+  check:
+    needs: [produce]
+    run: |
+      if [ "$DAGLINE_NEEDS_PRODUCE_TOKEN" = "$API_TOKEN" ] && [ \${{ needs.produce.outputs.token }} = "$API_TOKEN" ]; then echo ok > received.txt; fi
+      echo "check saw \${{ needs.produce.outputs.token }}"
+`,
+    });
+    const result = dagline(['run', '--date', '2024-03-01'], { cwd: repo, env: { API_TOKEN: SECRET } });
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(readFileSync(join(repo, 'received.txt'), 'utf8')).toBe('ok\n');
+    expect(result.stdout + result.stderr).not.toContain(SECRET);
+    // The output is still shown, with the value hidden, even when the task wrote it in two pieces.
+    for (const line of ['token: ***', 'on stderr: ***', 'split: ***', 'check saw ***']) expect(result.stdout).toContain(line);
+    expect(result.stdout).toContain('produce not saved: its outputs hold a secret');
+
+    const record = recordOf(repo);
+    expect(record).not.toContain(SECRET);
+    expect(JSON.parse(record).tasks.produce).toMatchObject({ status: 'succeeded', outputs: { token: '***' }, outputsRedacted: true });
+
+    const stored = [...files(join(repo, '.dagline', 'cache')), ...files(join(repo, '.dagline', 'fingerprints'))];
+    expect(stored.length).toBeGreaterThan(0); // `check` was saved, and its fingerprint kept
+    expect(stored.filter((file) => readFileSync(file, 'latin1').includes(SECRET))).toEqual([]);
+
+    // Not even a digest of the value is in `check`'s fingerprint: with another token it is restored, not rerun.
+    const rotated = dagline(['run', '--date', '2024-03-01'], { cwd: repo, env: { API_TOKEN: 'r0tated-value' } });
+    expect(rotated.status).toBe(0);
+    expect(rotated.stdout).toMatch(/✔ produce \d+ms/);
+    expect(rotated.stdout).toContain('✔ check cached');
+  });
+
+  it('hides a secret in failure reasons; --resume runs a task whose recorded outputs were hidden again', () => {
+    const repo = repository({
+      'pipeline.yml': `version: 1
+secrets: [API_TOKEN]
+tasks:
+  login:
+    run: echo ran >> login.count && echo "token=$API_TOKEN" >> "$DAGLINE_OUTPUT"
+  use:
+    needs: [login]
+    run: |
+      if [ -f go ]; then [ "$DAGLINE_NEEDS_LOGIN_TOKEN" = "$API_TOKEN" ] && touch used; else echo "$API_TOKEN" >> "$DAGLINE_OUTPUT"; fi
+`,
+    });
+    const env = { API_TOKEN: SECRET };
+    const failed = dagline(['run', '--date', '2024-03-01'], { cwd: repo, env });
+    expect(failed.status).toBe(3);
+    expect(failed.stdout).toContain('is not `key=value` or `key<<DELIMITER`: "***"');
+    expect(failed.stdout + failed.stderr).not.toContain(SECRET);
+    expect(recordOf(repo)).not.toContain(SECRET);
+
+    writeFileSync(join(repo, 'go'), '');
+    const resumed = dagline(['run', '--resume', 'last'], { cwd: repo, env });
+    expect(resumed.status, resumed.stdout).toBe(0);
+    expect(readFileSync(join(repo, 'login.count'), 'utf8')).toBe('ran\nran\n');
+    expect(existsSync(join(repo, 'used'))).toBe(true);
   });
 });

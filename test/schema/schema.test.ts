@@ -109,11 +109,11 @@ describe('the schema', () => {
   it('has the $defs the validator maps errors by, and only inlinable ones among them', () => {
     const defs = at('/$defs');
     expect(Object.keys(defs).sort()).toEqual(
-      ['date', 'defaults', 'duration', 'envMap', 'expression', 'matrix', 'pipelineName', 'retries', 'schedule', 'task', 'taskName'].sort(),
+      ['alerts', 'date', 'defaults', 'duration', 'envMap', 'envName', 'expression', 'matrix', 'pipelineName', 'retries', 'schedule', 'task', 'taskName'].sort(),
     );
     // ajv inlines a $ref'd schema that holds no $ref itself, and then reports its errors at `#/$defs/<name>/…`;
-    // src/validate/schema.ts finds `duration`, `taskName`, `pipelineName` and `date` errors by that path.
-    for (const name of ['duration', 'taskName', 'pipelineName', 'date']) {
+    // src/validate/schema.ts finds `duration`, `taskName`, `pipelineName`, `date` and `envName` errors by that path.
+    for (const name of ['duration', 'taskName', 'pipelineName', 'date', 'envName']) {
       expect(JSON.stringify(defs[name])).not.toContain('$ref');
     }
   });
@@ -258,6 +258,15 @@ describe('invalid pipelines: one ajv error per problem, with the keyword and sch
     expect(errorsOf('version: 1\ntasks:\n  a: { run: x, needs: [b, 2c] }\n')).toEqual(one('pattern', '/tasks/a/needs/1', '#/$defs/taskName/pattern'));
   });
 
+  it('a bad environment variable name, in env or in secrets → pattern at $defs/envName', () => {
+    expect(errorsOf(task('run: x\nenv: { MODEL-DIR: m }'))).toEqual([
+      expect.objectContaining({ keyword: 'pattern', instancePath: '/tasks/train/env', schemaPath: '#/$defs/envName/pattern', propertyName: 'MODEL-DIR' }),
+      expect.objectContaining({ keyword: 'propertyNames', instancePath: '/tasks/train/env' }),
+    ]);
+    expect(errorsOf('version: 1\nsecrets: [API_TOKEN, API-KEY]\ntasks: { a: { run: x } }\n')).toEqual(one('pattern', '/secrets/1', '#/$defs/envName/pattern'));
+    expect(errorsOf('version: 1\nsecrets: [API_TOKEN, API_TOKEN]\ntasks: { a: { run: x } }\n')).toEqual(one('uniqueItems', '/secrets', '#/properties/secrets/uniqueItems'));
+  });
+
   it('a bad pipeline name or date → pattern at $defs/pipelineName and $defs/date', () => {
     expect(errorsOf('version: 1\nname: Churn Model\ntasks: { a: { run: x } }\n')).toEqual(one('pattern', '/name', '#/$defs/pipelineName/pattern'));
     expect(errorsOf('version: 1\nschedule: { cron: "@daily", start: 2024-1-1 }\ntasks: { a: { run: x } }\n')).toEqual(
@@ -272,7 +281,8 @@ describe('invalid pipelines: one ajv error per problem, with the keyword and sch
     expect(errorsOf(task('run: x\nmatrix: { model: 3 }'))).toEqual(
       one('type', '/tasks/train/matrix/model', '#/$defs/matrix/additionalProperties/type', { type: ['array', 'string', 'object'] }),
     );
-    expect(errorsOf(task('run: x\nenv: { A: [1] }'))).toEqual(one('type', '/tasks/train/env/A', '#/$defs/envMap/additionalProperties/type'));
+    // envMap holds a $ref (to envName), so ajv compiles it on its own: its paths start at its own `#/`.
+    expect(errorsOf(task('run: x\nenv: { A: [1] }'))).toEqual(one('type', '/tasks/train/env/A', '#/additionalProperties/type'));
   });
 
   it('values out of their range or set', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brief, problems } from '../helpers/pipeline.js';
+import { brief, compiled, problems } from '../helpers/pipeline.js';
 
 const messages = (text: string) => problems(text).map((d) => `${brief(d)} ${d.message}`);
 
@@ -56,7 +56,7 @@ tasks:
       'DAG049 9:19 reads the outputs of `a`, which this task does not need',
       'DAG048 12:20 upstream outputs are only known when the task starts, not in `outputs` of task `d`',
       'DAG048 13:19 there is no run macro `dss`; did you mean `ds`?',
-      'DAG048 13:34 unknown name `secrets`',
+      'DAG048 13:34 there is no `secrets` context: use `$x` in the command instead, and declare `x` under `secrets:`',
     ]);
   });
 
@@ -69,6 +69,33 @@ tasks:
     expect(() => problems('version: 1\nparams: { on: true }\ntasks:\n  a: { if: params.on, run: x }\n  b: { if: "${{ params.on }}", run: x }\n')).toThrow(
       'expected diagnostics',
     );
+  });
+});
+
+describe('secrets', () => {
+  it('refuses a secret given a literal value in any env of the pipeline, and points at its key', () => {
+    const text = `version: 1
+secrets: [TOKEN, KEY]
+env: { TOKEN: abc123 }
+defaults:
+  env: { KEY: 42 }
+tasks:
+  a:
+    run: x
+    env: { TOKEN: "literal", OTHER: plain }
+`;
+    expect(problems(text).map((d) => `${brief(d)} ${d.message.split(' ')[0]}`)).toEqual(['DAG055 3:8 `TOKEN`', 'DAG055 5:10 `KEY`', 'DAG055 9:12 `TOKEN`']);
+    expect(problems(text)[0]?.hint).toContain('env: { TOKEN: ${{ secrets.TOKEN }} }');
+  });
+
+  it('accepts secrets that the pipeline only reads, or sets from an expression', () => {
+    const graph = compiled('version: 1\nsecrets: [TOKEN, KEY]\nparams: { key: k }\ntasks:\n  a:\n    run: echo "$TOKEN"\n    env: { KEY: "${{ params.key }}" }\n');
+    expect(graph.secrets).toEqual(['TOKEN', 'KEY']);
+  });
+
+  it('refuses a secret listed twice, and a name that is not an environment variable name', () => {
+    expect(messages('version: 1\nsecrets: [A_KEY, A_KEY]\ntasks:\n  a: { run: x }\n')).toEqual(['DAG016 2:10 `secrets` lists `A_KEY` twice (items 1 and 2)']);
+    expect(messages('version: 1\nsecrets: [A-KEY]\ntasks:\n  a: { run: x }\n')).toEqual(['DAG014 2:11 invalid environment variable name `A-KEY` for `secrets[0]`']);
   });
 });
 
