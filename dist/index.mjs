@@ -1499,7 +1499,7 @@ var require_util = __commonJS({
             }
             return controller.desiredSize > 0;
           },
-          async cancel(reason) {
+          async cancel(reason2) {
             await iterator2.return();
           },
           type: "bytes"
@@ -1827,12 +1827,12 @@ var require_diagnostics = __commonJS({
         websocketDebuglog("connection opened %s%s", address, port ? `:${port}` : "");
       });
       diagnosticsChannel.channel("undici:websocket:close").subscribe((evt) => {
-        const { websocket, code, reason } = evt;
+        const { websocket, code, reason: reason2 } = evt;
         websocketDebuglog(
           "closed connection to %s - %s %s",
           websocket.url,
           code,
-          reason
+          reason2
         );
       });
       diagnosticsChannel.channel("undici:websocket:socket_error").subscribe((err) => {
@@ -2362,9 +2362,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve11, reject) => {
+          return new Promise((resolve13, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve11(data);
+              return err ? reject(err) : resolve13(data);
             });
           });
         }
@@ -2402,12 +2402,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve11, reject) => {
+          return new Promise((resolve13, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve11(data);
+              ) : resolve13(data);
             });
           });
         }
@@ -4674,8 +4674,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve11, reject) => {
-        res = resolve11;
+      const promise = new Promise((resolve13, reject) => {
+        res = resolve13;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -5790,7 +5790,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
             }
             return controller.desiredSize > 0;
           },
-          async cancel(reason) {
+          async cancel(reason2) {
             await iterator2.return();
           },
           type: "bytes"
@@ -6926,12 +6926,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve11, reject) => {
+      const waitForDrain = () => new Promise((resolve13, reject) => {
         assert4(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve11;
+          callback = resolve13;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7601,12 +7601,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve11, reject) => {
+      const waitForDrain = () => new Promise((resolve13, reject) => {
         assert4(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve11;
+          callback = resolve13;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -8085,16 +8085,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve11) => {
+        return new Promise((resolve13) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve11;
+            this[kClosedResolve] = resolve13;
           } else {
-            resolve11(null);
+            resolve13(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve11) => {
+        return new Promise((resolve13) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -8105,7 +8105,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve11(null);
+            resolve13(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -8156,7 +8156,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve11, reject) => {
+        const socket = await new Promise((resolve13, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -8168,7 +8168,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve11(socket2);
+              resolve13(socket2);
             }
           });
         });
@@ -8504,8 +8504,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve11) => {
-            this[kClosedResolve] = resolve11;
+          await new Promise((resolve13) => {
+            this[kClosedResolve] = resolve13;
           });
         }
       }
@@ -9347,12 +9347,12 @@ var require_retry_handler = __commonJS({
         this.etag = null;
         this.resume = null;
         this.headersSent = false;
-        this.handler.onConnect((reason) => {
+        this.handler.onConnect((reason2) => {
           this.aborted = true;
           if (this.abort) {
-            this.abort(reason);
+            this.abort(reason2);
           } else {
-            this.reason = reason;
+            this.reason = reason2;
           }
         });
       }
@@ -9774,7 +9774,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve11, reject) => {
+        return await new Promise((resolve13, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError3());
           }
@@ -9787,7 +9787,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError3());
             } else {
-              resolve11(null);
+              resolve13(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9806,7 +9806,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream2, type) {
       assert4(!stream2[kConsume]);
-      return new Promise((resolve11, reject) => {
+      return new Promise((resolve13, reject) => {
         if (isUnusable(stream2)) {
           const rState = stream2._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9823,7 +9823,7 @@ var require_readable = __commonJS({
             stream2[kConsume] = {
               type,
               stream: stream2,
-              resolve: resolve11,
+              resolve: resolve13,
               reject,
               length: 0,
               body: []
@@ -9893,18 +9893,18 @@ var require_readable = __commonJS({
       return buffer3;
     }
     function consumeEnd(consume2) {
-      const { type, body: body2, resolve: resolve11, stream: stream2, length } = consume2;
+      const { type, body: body2, resolve: resolve13, stream: stream2, length } = consume2;
       try {
         if (type === "text") {
-          resolve11(chunksDecode(body2, length));
+          resolve13(chunksDecode(body2, length));
         } else if (type === "json") {
-          resolve11(JSON.parse(chunksDecode(body2, length)));
+          resolve13(JSON.parse(chunksDecode(body2, length)));
         } else if (type === "arrayBuffer") {
-          resolve11(chunksConcat(body2, length).buffer);
+          resolve13(chunksConcat(body2, length).buffer);
         } else if (type === "blob") {
-          resolve11(new Blob(body2, { type: stream2[kContentType] }));
+          resolve13(new Blob(body2, { type: stream2[kContentType] }));
         } else if (type === "bytes") {
-          resolve11(chunksConcat(body2, length));
+          resolve13(chunksConcat(body2, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -10161,9 +10161,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve13, reject) => {
           request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve11(data);
+            return err ? reject(err) : resolve13(data);
           });
         });
       }
@@ -10386,9 +10386,9 @@ var require_api_stream = __commonJS({
     };
     function stream2(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve13, reject) => {
           stream2.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve11(data);
+            return err ? reject(err) : resolve13(data);
           });
         });
       }
@@ -10673,9 +10673,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve13, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve11(data);
+            return err ? reject(err) : resolve13(data);
           });
         });
       }
@@ -10767,9 +10767,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve13, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve11(data);
+            return err ? reject(err) : resolve13(data);
           });
         });
       }
@@ -11767,9 +11767,9 @@ var require_dump = __commonJS({
         this.#abort = abort;
         this.#handler.onConnect(this.#customAbort.bind(this));
       }
-      #customAbort(reason) {
+      #customAbort(reason2) {
         this.#aborted = true;
-        this.#reason = reason;
+        this.#reason = reason2;
       }
       // TODO: will require adjustment after new hooks are out
       onHeaders(statusCode, rawHeaders, resume, statusMessage) {
@@ -12796,13 +12796,13 @@ var require_response = __commonJS({
         urlList: init?.urlList ? [...init.urlList] : []
       };
     }
-    function makeNetworkError(reason) {
-      const isError3 = isErrorLike(reason);
+    function makeNetworkError(reason2) {
+      const isError3 = isErrorLike(reason2);
       return makeResponse({
         type: "error",
         status: 0,
-        error: isError3 ? reason : new Error(reason ? String(reason) : reason),
-        aborted: reason && reason.name === "AbortError"
+        error: isError3 ? reason2 : new Error(reason2 ? String(reason2) : reason2),
+        aborted: reason2 && reason2.name === "AbortError"
       });
     }
     function isNetworkError(response) {
@@ -13784,13 +13784,13 @@ var require_fetch = __commonJS({
         this.dump = false;
         this.state = "ongoing";
       }
-      terminate(reason) {
+      terminate(reason2) {
         if (this.state !== "ongoing") {
           return;
         }
         this.state = "terminated";
-        this.connection?.destroy(reason);
-        this.emit("terminated", reason);
+        this.connection?.destroy(reason2);
+        this.emit("terminated", reason2);
       }
       // https://fetch.spec.whatwg.org/#fetch-controller-abort
       abort(error4) {
@@ -13809,7 +13809,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch2(input, init = void 0) {
+    function fetch3(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
@@ -14069,7 +14069,7 @@ var require_fetch = __commonJS({
         fetchParams.controller.dump = true;
       }
       if (request2.integrity) {
-        const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
+        const processBodyError = (reason2) => fetchFinale(fetchParams, makeNetworkError(reason2));
         if (request2.responseTainting === "opaque" || response.body == null) {
           processBodyError(response.error);
           return;
@@ -14547,9 +14547,9 @@ var require_fetch = __commonJS({
       const pullAlgorithm = async () => {
         await fetchParams.controller.resume();
       };
-      const cancelAlgorithm = (reason) => {
+      const cancelAlgorithm = (reason2) => {
         if (!isCancelled(fetchParams)) {
-          fetchParams.controller.abort(reason);
+          fetchParams.controller.abort(reason2);
         }
       };
       const stream2 = new ReadableStream(
@@ -14560,8 +14560,8 @@ var require_fetch = __commonJS({
           async pull(controller) {
             await pullAlgorithm(controller);
           },
-          async cancel(reason) {
-            await cancelAlgorithm(reason);
+          async cancel(reason2) {
+            await cancelAlgorithm(reason2);
           },
           type: "bytes"
         }
@@ -14611,7 +14611,7 @@ var require_fetch = __commonJS({
           }
         }
       };
-      function onAborted(reason) {
+      function onAborted(reason2) {
         if (isAborted(fetchParams)) {
           response.aborted = true;
           if (isReadable(stream2)) {
@@ -14622,7 +14622,7 @@ var require_fetch = __commonJS({
         } else {
           if (isReadable(stream2)) {
             fetchParams.controller.controller.error(new TypeError("terminated", {
-              cause: isErrorLike(reason) ? reason : void 0
+              cause: isErrorLike(reason2) ? reason2 : void 0
             }));
           }
         }
@@ -14632,7 +14632,7 @@ var require_fetch = __commonJS({
       function dispatch2({ body: body2 }) {
         const url2 = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve11, reject) => agent.dispatch(
+        return new Promise((resolve13, reject) => agent.dispatch(
           {
             path: url2.pathname + url2.search,
             origin: url2.origin,
@@ -14708,7 +14708,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable5({ read: resume });
               const onError = this.onError.bind(this);
-              resolve11({
+              resolve13({
                 status,
                 statusText,
                 headersList,
@@ -14751,7 +14751,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve11({
+              resolve13({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -14764,7 +14764,7 @@ var require_fetch = __commonJS({
       }
     }
     module.exports = {
-      fetch: fetch2,
+      fetch: fetch3,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -17198,16 +17198,16 @@ var require_util7 = __commonJS({
       }
       return code >= 3e3 && code <= 4999;
     }
-    function failWebsocketConnection(ws, reason) {
+    function failWebsocketConnection(ws, reason2) {
       const { [kController]: controller, [kResponse]: response } = ws;
       controller.abort();
       if (response?.socket && !response.socket.destroyed) {
         response.socket.destroy();
       }
-      if (reason) {
+      if (reason2) {
         fireEvent("error", ws, (type, init) => new ErrorEvent(type, init), {
-          error: new Error(reason),
-          message: reason
+          error: new Error(reason2),
+          message: reason2
         });
       }
     }
@@ -17465,7 +17465,7 @@ var require_connection = __commonJS({
       });
       return controller;
     }
-    function closeWebSocketConnection(ws, code, reason, reasonByteLength) {
+    function closeWebSocketConnection(ws, code, reason2, reasonByteLength) {
       if (isClosing(ws) || isClosed(ws)) {
       } else if (!isEstablished(ws)) {
         failWebsocketConnection(ws, "Connection was closed before it was established.");
@@ -17473,13 +17473,13 @@ var require_connection = __commonJS({
       } else if (ws[kSentClose] === sentCloseFrameState.NOT_SENT) {
         ws[kSentClose] = sentCloseFrameState.PROCESSING;
         const frame = new WebsocketFrameSend();
-        if (code !== void 0 && reason === void 0) {
+        if (code !== void 0 && reason2 === void 0) {
           frame.frameData = Buffer.allocUnsafe(2);
           frame.frameData.writeUInt16BE(code, 0);
-        } else if (code !== void 0 && reason !== void 0) {
+        } else if (code !== void 0 && reason2 !== void 0) {
           frame.frameData = Buffer.allocUnsafe(2 + reasonByteLength);
           frame.frameData.writeUInt16BE(code, 0);
-          frame.frameData.write(reason, 2, "utf-8");
+          frame.frameData.write(reason2, 2, "utf-8");
         } else {
           frame.frameData = emptyBuffer;
         }
@@ -17504,11 +17504,11 @@ var require_connection = __commonJS({
       response.socket.off("error", onSocketError);
       const wasClean = ws[kSentClose] === sentCloseFrameState.SENT && ws[kReceivedClose];
       let code = 1005;
-      let reason = "";
+      let reason2 = "";
       const result = ws[kByteParser].closingInfo;
       if (result && !result.error) {
         code = result.code ?? 1005;
-        reason = result.reason;
+        reason2 = result.reason;
       } else if (!ws[kReceivedClose]) {
         code = 1006;
       }
@@ -17516,13 +17516,13 @@ var require_connection = __commonJS({
       fireEvent("close", ws, (type, init) => new CloseEvent(type, init), {
         wasClean,
         code,
-        reason
+        reason: reason2
       });
       if (channels.close.hasSubscribers) {
         channels.close.publish({
           websocket: ws,
           code,
-          reason
+          reason: reason2
         });
       }
     }
@@ -17646,9 +17646,9 @@ var require_receiver = __commonJS({
     var { closeWebSocketConnection } = require_connection();
     var { PerMessageDeflate } = require_permessage_deflate();
     var { MessageSizeExceededError } = require_errors();
-    function failWebsocketConnectionWithCode(ws, code, reason) {
-      closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason));
-      failWebsocketConnection(ws, reason);
+    function failWebsocketConnectionWithCode(ws, code, reason2) {
+      closeWebSocketConnection(ws, code, reason2, Buffer.byteLength(reason2));
+      failWebsocketConnection(ws, reason2);
     }
     var ByteParser = class extends Writable {
       #buffers = [];
@@ -17928,16 +17928,16 @@ var require_receiver = __commonJS({
         if (code !== void 0 && !isValidStatusCode(code)) {
           return { code: 1002, reason: "Invalid status code", error: true };
         }
-        let reason = data.subarray(2);
-        if (reason[0] === 239 && reason[1] === 187 && reason[2] === 191) {
-          reason = reason.subarray(3);
+        let reason2 = data.subarray(2);
+        if (reason2[0] === 239 && reason2[1] === 187 && reason2[2] === 191) {
+          reason2 = reason2.subarray(3);
         }
         try {
-          reason = utf8Decode(reason);
+          reason2 = utf8Decode(reason2);
         } catch {
           return { code: 1007, reason: "Invalid UTF-8", error: true };
         }
-        return { code, reason, error: false };
+        return { code, reason: reason2, error: false };
       }
       /**
        * Parses control frames.
@@ -17952,9 +17952,9 @@ var require_receiver = __commonJS({
           }
           this.#info.closeInfo = this.parseCloseBody(body2);
           if (this.#info.closeInfo.error) {
-            const { code, reason } = this.#info.closeInfo;
-            closeWebSocketConnection(this.ws, code, reason, reason.length);
-            failWebsocketConnection(this.ws, reason);
+            const { code, reason: reason2 } = this.#info.closeInfo;
+            closeWebSocketConnection(this.ws, code, reason2, reason2.length);
+            failWebsocketConnection(this.ws, reason2);
             return false;
           }
           if (this.ws[kSentClose] !== sentCloseFrameState.SENT) {
@@ -18191,14 +18191,14 @@ var require_websocket = __commonJS({
        * @param {number|undefined} code
        * @param {string|undefined} reason
        */
-      close(code = void 0, reason = void 0) {
+      close(code = void 0, reason2 = void 0) {
         webidl.brandCheck(this, _WebSocket);
         const prefix2 = "WebSocket.close";
         if (code !== void 0) {
           code = webidl.converters["unsigned short"](code, prefix2, "code", { clamp: true });
         }
-        if (reason !== void 0) {
-          reason = webidl.converters.USVString(reason, prefix2, "reason");
+        if (reason2 !== void 0) {
+          reason2 = webidl.converters.USVString(reason2, prefix2, "reason");
         }
         if (code !== void 0) {
           if (code !== 1e3 && (code < 3e3 || code > 4999)) {
@@ -18206,8 +18206,8 @@ var require_websocket = __commonJS({
           }
         }
         let reasonByteLength = 0;
-        if (reason !== void 0) {
-          reasonByteLength = Buffer.byteLength(reason);
+        if (reason2 !== void 0) {
+          reasonByteLength = Buffer.byteLength(reason2);
           if (reasonByteLength > 123) {
             throw new DOMException(
               `Reason must be less than 123 bytes; received ${reasonByteLength}`,
@@ -18215,7 +18215,7 @@ var require_websocket = __commonJS({
             );
           }
         }
-        closeWebSocketConnection(this, code, reason, reasonByteLength);
+        closeWebSocketConnection(this, code, reason2, reasonByteLength);
       }
       /**
        * @see https://websockets.spec.whatwg.org/#dom-websocket-send
@@ -18492,8 +18492,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay4(ms) {
-      return new Promise((resolve11) => {
-        setTimeout(resolve11, ms).unref();
+      return new Promise((resolve13) => {
+        setTimeout(resolve13, ms).unref();
       });
     }
     module.exports = {
@@ -19302,7 +19302,7 @@ var require_undici = __commonJS({
     module.exports.setGlobalDispatcher = setGlobalDispatcher;
     module.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module.exports.fetch = async function fetch2(init, options = void 0) {
+    module.exports.fetch = async function fetch3(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err) {
@@ -19362,11 +19362,11 @@ var init_lib = __esm({
     import_undici = __toESM(require_undici(), 1);
     __awaiter = function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -19382,7 +19382,7 @@ var init_lib = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -19452,26 +19452,26 @@ var init_lib = __esm({
       }
       readBody() {
         return __awaiter(this, void 0, void 0, function* () {
-          return new Promise((resolve11) => __awaiter(this, void 0, void 0, function* () {
+          return new Promise((resolve13) => __awaiter(this, void 0, void 0, function* () {
             let output = Buffer.alloc(0);
             this.message.on("data", (chunk) => {
               output = Buffer.concat([output, chunk]);
             });
             this.message.on("end", () => {
-              resolve11(output.toString());
+              resolve13(output.toString());
             });
           }));
         });
       }
       readBodyBuffer() {
         return __awaiter(this, void 0, void 0, function* () {
-          return new Promise((resolve11) => __awaiter(this, void 0, void 0, function* () {
+          return new Promise((resolve13) => __awaiter(this, void 0, void 0, function* () {
             const chunks2 = [];
             this.message.on("data", (chunk) => {
               chunks2.push(chunk);
             });
             this.message.on("end", () => {
-              resolve11(Buffer.concat(chunks2));
+              resolve13(Buffer.concat(chunks2));
             });
           }));
         });
@@ -19674,14 +19674,14 @@ var init_lib = __esm({
        */
       requestRaw(info2, data) {
         return __awaiter(this, void 0, void 0, function* () {
-          return new Promise((resolve11, reject) => {
+          return new Promise((resolve13, reject) => {
             function callbackForResult(err, res) {
               if (err) {
                 reject(err);
               } else if (!res) {
                 reject(new Error("Unknown error"));
               } else {
-                resolve11(res);
+                resolve13(res);
               }
             }
             this.requestRawWithCallback(info2, data, callbackForResult);
@@ -19925,12 +19925,12 @@ var init_lib = __esm({
         return __awaiter(this, void 0, void 0, function* () {
           retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
           const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-          return new Promise((resolve11) => setTimeout(() => resolve11(), ms));
+          return new Promise((resolve13) => setTimeout(() => resolve13(), ms));
         });
       }
       _processResponse(res, options) {
         return __awaiter(this, void 0, void 0, function* () {
-          return new Promise((resolve11, reject) => __awaiter(this, void 0, void 0, function* () {
+          return new Promise((resolve13, reject) => __awaiter(this, void 0, void 0, function* () {
             const statusCode = res.message.statusCode || 0;
             const response = {
               statusCode,
@@ -19938,7 +19938,7 @@ var init_lib = __esm({
               headers: {}
             };
             if (statusCode === HttpCodes.NotFound) {
-              resolve11(response);
+              resolve13(response);
             }
             function dateTimeDeserializer(key, value) {
               if (typeof value === "string") {
@@ -19977,7 +19977,7 @@ var init_lib = __esm({
               err.result = response.result;
               reject(err);
             } else {
-              resolve11(response);
+              resolve13(response);
             }
           }));
         });
@@ -19993,11 +19993,11 @@ var init_auth = __esm({
   "node_modules/@actions/http-client/lib/auth.js"() {
     __awaiter2 = function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -20013,7 +20013,7 @@ var init_auth = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -20060,11 +20060,11 @@ var init_summary = __esm({
   "node_modules/@actions/core/lib/summary.js"() {
     __awaiter3 = function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -20080,7 +20080,7 @@ var init_summary = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -20448,11 +20448,11 @@ var init_io_util = __esm({
   "node_modules/@actions/io/lib/io-util.js"() {
     __awaiter4 = function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -20468,7 +20468,7 @@ var init_io_util = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -20577,11 +20577,11 @@ var init_io = __esm({
     init_io_util();
     __awaiter5 = function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -20597,7 +20597,7 @@ var init_io = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -20662,11 +20662,11 @@ var init_toolrunner = __esm({
     init_io_util();
     __awaiter6 = function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -20682,7 +20682,7 @@ var init_toolrunner = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -20901,7 +20901,7 @@ var init_toolrunner = __esm({
             this.toolPath = path3.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
           }
           this.toolPath = yield which(this.toolPath, true);
-          return new Promise((resolve11, reject) => __awaiter6(this, void 0, void 0, function* () {
+          return new Promise((resolve13, reject) => __awaiter6(this, void 0, void 0, function* () {
             this._debug(`exec tool: ${this.toolPath}`);
             this._debug("arguments:");
             for (const arg of this.args) {
@@ -20984,7 +20984,7 @@ var init_toolrunner = __esm({
               if (error4) {
                 reject(error4);
               } else {
-                resolve11(exitCode2);
+                resolve13(exitCode2);
               }
             });
             if (this.options.input) {
@@ -21081,11 +21081,11 @@ var init_exec = __esm({
     init_toolrunner();
     __awaiter7 = function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -21101,7 +21101,7 @@ var init_exec = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -21463,13 +21463,13 @@ async function pump(input, sizeHint, output) {
   return { digest: hash.digest("hex"), bytes: position };
 }
 function readAt(fd, buffer3, position) {
-  return new Promise((resolve11, reject) => read2(fd, buffer3, 0, buffer3.length, position, (e, n) => e ? reject(new PumpError("source", e)) : resolve11(n)));
+  return new Promise((resolve13, reject) => read2(fd, buffer3, 0, buffer3.length, position, (e, n) => e ? reject(new PumpError("source", e)) : resolve13(n)));
 }
 async function writeAllAt(fd, data, position) {
   let done = 0;
   while (done < data.length) {
     done += await new Promise(
-      (resolve11, reject) => write(fd, data, done, data.length - done, position + done, (e, n) => e ? reject(new PumpError("target", e)) : resolve11(n))
+      (resolve13, reject) => write(fd, data, done, data.length - done, position + done, (e, n) => e ? reject(new PumpError("target", e)) : resolve13(n))
     );
   }
 }
@@ -21593,18 +21593,18 @@ var require_luxon = __commonJS({
     var LuxonError = class extends Error {
     };
     var InvalidDateTimeError = class extends LuxonError {
-      constructor(reason) {
-        super(`Invalid DateTime: ${reason.toMessage()}`);
+      constructor(reason2) {
+        super(`Invalid DateTime: ${reason2.toMessage()}`);
       }
     };
     var InvalidIntervalError = class extends LuxonError {
-      constructor(reason) {
-        super(`Invalid Interval: ${reason.toMessage()}`);
+      constructor(reason2) {
+        super(`Invalid Interval: ${reason2.toMessage()}`);
       }
     };
     var InvalidDurationError = class extends LuxonError {
-      constructor(reason) {
-        super(`Invalid Duration: ${reason.toMessage()}`);
+      constructor(reason2) {
+        super(`Invalid Duration: ${reason2.toMessage()}`);
       }
     };
     var ConflictingSpecificationError = class extends LuxonError {
@@ -22992,8 +22992,8 @@ var require_luxon = __commonJS({
       }
     };
     var Invalid = class {
-      constructor(reason, explanation) {
-        this.reason = reason;
+      constructor(reason2, explanation) {
+        this.reason = reason2;
         this.explanation = explanation;
       }
       toMessage() {
@@ -23021,7 +23021,7 @@ var require_luxon = __commonJS({
       return day + (isLeapYear(year) ? leapLadder : nonLeapLadder)[month - 1];
     }
     function uncomputeOrdinal(year, ordinal) {
-      const table = isLeapYear(year) ? leapLadder : nonLeapLadder, month0 = table.findIndex((i) => i < ordinal), day = ordinal - table[month0];
+      const table2 = isLeapYear(year) ? leapLadder : nonLeapLadder, month0 = table2.findIndex((i) => i < ordinal), day = ordinal - table2[month0];
       return {
         month: month0 + 1,
         day
@@ -23211,7 +23211,7 @@ var require_luxon = __commonJS({
     function maybeArray(thing) {
       return Array.isArray(thing) ? thing : [thing];
     }
-    function bestBy(arr, by, compare2) {
+    function bestBy(arr, by, compare3) {
       if (arr.length === 0) {
         return void 0;
       }
@@ -23219,7 +23219,7 @@ var require_luxon = __commonJS({
         const pair = [by(next2), next2];
         if (!best) {
           return pair;
-        } else if (compare2(best[0], pair[0]) === best[0]) {
+        } else if (compare3(best[0], pair[0]) === best[0]) {
           return best;
         } else {
           return pair;
@@ -23465,7 +23465,7 @@ var require_luxon = __commonJS({
     function eraForDateTime(dt, length) {
       return eras(length)[dt.year < 0 ? 0 : 1];
     }
-    function formatRelativeTime(unit, count, numeric2 = "always", narrow = false) {
+    function formatRelativeTime(unit, count, numeric3 = "always", narrow = false) {
       const units = {
         years: ["year", "yr."],
         quarters: ["quarter", "qtr."],
@@ -23477,7 +23477,7 @@ var require_luxon = __commonJS({
         seconds: ["second", "sec."]
       };
       const lastable = ["hours", "minutes", "seconds"].indexOf(unit) === -1;
-      if (numeric2 === "auto" && lastable) {
+      if (numeric3 === "auto" && lastable) {
         const isDay = unit === "days";
         switch (count) {
           case 1:
@@ -24345,11 +24345,11 @@ var require_luxon = __commonJS({
        * @param {string} [explanation=null] - longer explanation, may include parameters and other useful debugging information
        * @return {Duration}
        */
-      static invalid(reason, explanation = null) {
-        if (!reason) {
+      static invalid(reason2, explanation = null) {
+        if (!reason2) {
           throw new InvalidArgumentError("need to specify a reason the Duration is invalid");
         }
-        const invalid = reason instanceof Invalid ? reason : new Invalid(reason, explanation);
+        const invalid = reason2 instanceof Invalid ? reason2 : new Invalid(reason2, explanation);
         if (Settings.throwOnInvalid) {
           throw new InvalidDurationError(invalid);
         } else {
@@ -24942,11 +24942,11 @@ var require_luxon = __commonJS({
        * @param {string} [explanation=null] - longer explanation, may include parameters and other useful debugging information
        * @return {Interval}
        */
-      static invalid(reason, explanation = null) {
-        if (!reason) {
+      static invalid(reason2, explanation = null) {
+        if (!reason2) {
           throw new InvalidArgumentError("need to specify a reason the Interval is invalid");
         }
-        const invalid = reason instanceof Invalid ? reason : new Invalid(reason, explanation);
+        const invalid = reason2 instanceof Invalid ? reason2 : new Invalid(reason2, explanation);
         if (Settings.throwOnInvalid) {
           throw new InvalidIntervalError(invalid);
         } else {
@@ -26910,11 +26910,11 @@ var require_luxon = __commonJS({
        * @param {string} [explanation=null] - longer explanation, may include parameters and other useful debugging information
        * @return {DateTime}
        */
-      static invalid(reason, explanation = null) {
-        if (!reason) {
+      static invalid(reason2, explanation = null) {
+        if (!reason2) {
           throw new InvalidArgumentError("need to specify a reason the DateTime is invalid");
         }
-        const invalid = reason instanceof Invalid ? reason : new Invalid(reason, explanation);
+        const invalid = reason2 instanceof Invalid ? reason2 : new Invalid(reason2, explanation);
         if (Settings.throwOnInvalid) {
           throw new InvalidDateTimeError(invalid);
         } else {
@@ -30780,8 +30780,8 @@ var require_CronFileParser = __commonJS({
        * @throws If file cannot be read
        */
       static parseFileSync(filePath) {
-        const { readFileSync: readFileSync11 } = __require("fs");
-        const data = readFileSync11(filePath, "utf8");
+        const { readFileSync: readFileSync12 } = __require("fs");
+        const data = readFileSync12(filePath, "utf8");
         return _CronFileParser.#parseContent(data);
       }
       /**
@@ -33376,11 +33376,11 @@ var init_internal_globber = __esm({
     init_internal_search_state();
     __awaiter8 = function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -33396,7 +33396,7 @@ var init_internal_globber = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -33409,14 +33409,14 @@ var init_internal_globber = __esm({
       }, i);
       function verb(n) {
         i[n] = o[n] && function(v) {
-          return new Promise(function(resolve11, reject) {
-            v = o[n](v), settle(resolve11, reject, v.done, v.value);
+          return new Promise(function(resolve13, reject) {
+            v = o[n](v), settle(resolve13, reject, v.done, v.value);
           });
         };
       }
-      function settle(resolve11, reject, d, v) {
+      function settle(resolve13, reject, d, v) {
         Promise.resolve(v).then(function(v2) {
-          resolve11({ value: v2, done: d });
+          resolve13({ value: v2, done: d });
         }, reject);
       }
     };
@@ -33632,11 +33632,11 @@ var init_glob = __esm({
     init_internal_hash_files();
     __awaiter9 = function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -33652,7 +33652,7 @@ var init_glob = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -33841,13 +33841,13 @@ var require_parse_options = __commonJS({
 var require_identifiers = __commonJS({
   "node_modules/semver/internal/identifiers.js"(exports2, module) {
     "use strict";
-    var numeric2 = /^[0-9]+$/;
+    var numeric3 = /^[0-9]+$/;
     var compareIdentifiers = (a, b) => {
       if (typeof a === "number" && typeof b === "number") {
         return a === b ? 0 : a < b ? -1 : 1;
       }
-      const anum = numeric2.test(a);
-      const bnum = numeric2.test(b);
+      const anum = numeric3.test(a);
+      const bnum = numeric3.test(b);
       if (anum && bnum) {
         a = +a;
         b = +b;
@@ -34318,8 +34318,8 @@ var require_compare = __commonJS({
   "node_modules/semver/functions/compare.js"(exports2, module) {
     "use strict";
     var SemVer = require_semver();
-    var compare2 = (a, b, loose) => new SemVer(a, loose).compare(new SemVer(b, loose));
-    module.exports = compare2;
+    var compare3 = (a, b, loose) => new SemVer(a, loose).compare(new SemVer(b, loose));
+    module.exports = compare3;
   }
 });
 
@@ -34327,8 +34327,8 @@ var require_compare = __commonJS({
 var require_rcompare = __commonJS({
   "node_modules/semver/functions/rcompare.js"(exports2, module) {
     "use strict";
-    var compare2 = require_compare();
-    var rcompare = (a, b, loose) => compare2(b, a, loose);
+    var compare3 = require_compare();
+    var rcompare = (a, b, loose) => compare3(b, a, loose);
     module.exports = rcompare;
   }
 });
@@ -34337,8 +34337,8 @@ var require_rcompare = __commonJS({
 var require_compare_loose = __commonJS({
   "node_modules/semver/functions/compare-loose.js"(exports2, module) {
     "use strict";
-    var compare2 = require_compare();
-    var compareLoose = (a, b) => compare2(a, b, true);
+    var compare3 = require_compare();
+    var compareLoose = (a, b) => compare3(a, b, true);
     module.exports = compareLoose;
   }
 });
@@ -34381,8 +34381,8 @@ var require_rsort = __commonJS({
 var require_gt = __commonJS({
   "node_modules/semver/functions/gt.js"(exports2, module) {
     "use strict";
-    var compare2 = require_compare();
-    var gt = (a, b, loose) => compare2(a, b, loose) > 0;
+    var compare3 = require_compare();
+    var gt = (a, b, loose) => compare3(a, b, loose) > 0;
     module.exports = gt;
   }
 });
@@ -34391,8 +34391,8 @@ var require_gt = __commonJS({
 var require_lt = __commonJS({
   "node_modules/semver/functions/lt.js"(exports2, module) {
     "use strict";
-    var compare2 = require_compare();
-    var lt = (a, b, loose) => compare2(a, b, loose) < 0;
+    var compare3 = require_compare();
+    var lt = (a, b, loose) => compare3(a, b, loose) < 0;
     module.exports = lt;
   }
 });
@@ -34401,8 +34401,8 @@ var require_lt = __commonJS({
 var require_eq = __commonJS({
   "node_modules/semver/functions/eq.js"(exports2, module) {
     "use strict";
-    var compare2 = require_compare();
-    var eq = (a, b, loose) => compare2(a, b, loose) === 0;
+    var compare3 = require_compare();
+    var eq = (a, b, loose) => compare3(a, b, loose) === 0;
     module.exports = eq;
   }
 });
@@ -34411,8 +34411,8 @@ var require_eq = __commonJS({
 var require_neq = __commonJS({
   "node_modules/semver/functions/neq.js"(exports2, module) {
     "use strict";
-    var compare2 = require_compare();
-    var neq = (a, b, loose) => compare2(a, b, loose) !== 0;
+    var compare3 = require_compare();
+    var neq = (a, b, loose) => compare3(a, b, loose) !== 0;
     module.exports = neq;
   }
 });
@@ -34421,8 +34421,8 @@ var require_neq = __commonJS({
 var require_gte = __commonJS({
   "node_modules/semver/functions/gte.js"(exports2, module) {
     "use strict";
-    var compare2 = require_compare();
-    var gte2 = (a, b, loose) => compare2(a, b, loose) >= 0;
+    var compare3 = require_compare();
+    var gte2 = (a, b, loose) => compare3(a, b, loose) >= 0;
     module.exports = gte2;
   }
 });
@@ -34431,8 +34431,8 @@ var require_gte = __commonJS({
 var require_lte = __commonJS({
   "node_modules/semver/functions/lte.js"(exports2, module) {
     "use strict";
-    var compare2 = require_compare();
-    var lte2 = (a, b, loose) => compare2(a, b, loose) <= 0;
+    var compare3 = require_compare();
+    var lte2 = (a, b, loose) => compare3(a, b, loose) <= 0;
     module.exports = lte2;
   }
 });
@@ -35569,12 +35569,12 @@ var require_simplify = __commonJS({
   "node_modules/semver/ranges/simplify.js"(exports2, module) {
     "use strict";
     var satisfies = require_satisfies();
-    var compare2 = require_compare();
+    var compare3 = require_compare();
     module.exports = (versions, range3, options) => {
       const set = [];
       let first = null;
       let prev = null;
-      const v = versions.sort((a, b) => compare2(a, b, options));
+      const v = versions.sort((a, b) => compare3(a, b, options));
       for (const version4 of v) {
         const included = satisfies(version4, range3, options);
         if (included) {
@@ -35622,7 +35622,7 @@ var require_subset = __commonJS({
     var Comparator = require_comparator();
     var { ANY } = Comparator;
     var satisfies = require_satisfies();
-    var compare2 = require_compare();
+    var compare3 = require_compare();
     var subset = (sub, dom, options = {}) => {
       if (sub === dom) {
         return true;
@@ -35682,7 +35682,7 @@ var require_subset = __commonJS({
       }
       let gtltComp;
       if (gt && lt) {
-        gtltComp = compare2(gt.semver, lt.semver, options);
+        gtltComp = compare3(gt.semver, lt.semver, options);
         if (gtltComp > 0) {
           return null;
         } else if (gtltComp === 0 && (gt.operator !== ">=" || lt.operator !== "<=")) {
@@ -35762,14 +35762,14 @@ var require_subset = __commonJS({
       if (!a) {
         return b;
       }
-      const comp26 = compare2(a.semver, b.semver, options);
+      const comp26 = compare3(a.semver, b.semver, options);
       return comp26 > 0 ? a : comp26 < 0 ? b : b.operator === ">" && a.operator === ">=" ? b : a;
     };
     var lowerLT = (a, b, options) => {
       if (!a) {
         return b;
       }
-      const comp26 = compare2(a.semver, b.semver, options);
+      const comp26 = compare3(a.semver, b.semver, options);
       return comp26 < 0 ? a : comp26 > 0 ? b : b.operator === "<" && a.operator === "<=" ? b : a;
     };
     module.exports = subset;
@@ -35793,7 +35793,7 @@ var require_semver2 = __commonJS({
     var minor = require_minor();
     var patch = require_patch();
     var prerelease = require_prerelease();
-    var compare2 = require_compare();
+    var compare3 = require_compare();
     var rcompare = require_rcompare();
     var compareLoose = require_compare_loose();
     var compareBuild = require_compare_build();
@@ -35832,7 +35832,7 @@ var require_semver2 = __commonJS({
       minor,
       patch,
       prerelease,
-      compare: compare2,
+      compare: compare3,
       rcompare,
       compareLoose,
       compareBuild,
@@ -36052,11 +36052,11 @@ var init_cacheUtils = __esm({
     init_constants();
     __awaiter10 = function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -36072,7 +36072,7 @@ var init_cacheUtils = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -36085,14 +36085,14 @@ var init_cacheUtils = __esm({
       }, i);
       function verb(n) {
         i[n] = o[n] && function(v) {
-          return new Promise(function(resolve11, reject) {
-            v = o[n](v), settle(resolve11, reject, v.done, v.value);
+          return new Promise(function(resolve13, reject) {
+            v = o[n](v), settle(resolve13, reject, v.done, v.value);
           });
         };
       }
-      function settle(resolve11, reject, d, v) {
+      function settle(resolve13, reject, d, v) {
         Promise.resolve(v).then(function(v2) {
-          resolve11({ value: v2, done: d });
+          resolve13({ value: v2, done: d });
         }, reject);
       }
     };
@@ -37022,9 +37022,9 @@ function isStreamComplete(stream2) {
   if (stream2.readable === false) {
     return Promise.resolve();
   }
-  return new Promise((resolve11) => {
+  return new Promise((resolve13) => {
     const handler2 = () => {
-      resolve11();
+      resolve13();
       stream2.removeListener("close", handler2);
       stream2.removeListener("end", handler2);
       stream2.removeListener("error", handler2);
@@ -37065,7 +37065,7 @@ function getDecodedResponseStream(stream2, headers) {
   return stream2;
 }
 function streamToText(stream2) {
-  return new Promise((resolve11, reject) => {
+  return new Promise((resolve13, reject) => {
     const buffer3 = [];
     stream2.on("data", (chunk) => {
       if (Buffer.isBuffer(chunk)) {
@@ -37075,7 +37075,7 @@ function streamToText(stream2) {
       }
     });
     stream2.on("end", () => {
-      resolve11(Buffer.concat(buffer3).toString("utf8"));
+      resolve13(Buffer.concat(buffer3).toString("utf8"));
     });
     stream2.on("error", (e) => {
       if (e && e?.name === "AbortError") {
@@ -37257,8 +37257,8 @@ var init_nodeHttpClient = __esm({
           headers: request2.headers.toJSON({ preserveCase: true }),
           ...request2.requestOverrides
         };
-        return new Promise((resolve11, reject) => {
-          const req = isInsecure ? http2.request(options, resolve11) : https2.request(options, resolve11);
+        return new Promise((resolve13, reject) => {
+          const req = isInsecure ? http2.request(options, resolve13) : https2.request(options, resolve13);
           req.once("error", (err) => {
             reject(new RestError(err.message, { code: err.code ?? RestError.REQUEST_SEND_ERROR, request: request2 }));
           });
@@ -37421,7 +37421,7 @@ var init_delay = __esm({
 
 // node_modules/@typespec/ts-http-runtime/dist/esm/util/helpers.js
 function delay(delayInMs, value, options) {
-  return new Promise((resolve11, reject) => {
+  return new Promise((resolve13, reject) => {
     let timer = void 0;
     let onAborted = void 0;
     const rejectOnAbort = () => {
@@ -37444,7 +37444,7 @@ function delay(delayInMs, value, options) {
     }
     timer = setTimeout(() => {
       removeListeners();
-      resolve11(value);
+      resolve13(value);
     }, delayInMs);
     if (options?.abortSignal) {
       options.abortSignal.addEventListener("abort", onAborted);
@@ -38519,8 +38519,8 @@ var require_helpers = __commonJS({
     function req(url2, opts = {}) {
       const href = typeof url2 === "string" ? url2 : url2.href;
       const req2 = (href.startsWith("https:") ? https3 : http3).request(url2, opts);
-      const promise = new Promise((resolve11, reject) => {
-        req2.once("response", resolve11).once("error", reject).end();
+      const promise = new Promise((resolve13, reject) => {
+        req2.once("response", resolve13).once("error", reject).end();
       });
       req2.then = promise.then.bind(promise);
       return req2;
@@ -38697,7 +38697,7 @@ var require_parse_proxy_response = __commonJS({
     var debug_1 = __importDefault(require_src());
     var debug2 = (0, debug_1.default)("https-proxy-agent:parse-proxy-response");
     function parseProxyResponse(socket) {
-      return new Promise((resolve11, reject) => {
+      return new Promise((resolve13, reject) => {
         let buffersLength = 0;
         const buffers = [];
         function read3() {
@@ -38763,7 +38763,7 @@ var require_parse_proxy_response = __commonJS({
           }
           debug2("got proxy server response: %o %o", firstLine, headers);
           cleanup();
-          resolve11({
+          resolve13({
             connect: {
               statusCode,
               statusText,
@@ -39852,7 +39852,7 @@ var init_esm6 = __esm({
 // node_modules/@azure/core-util/dist/esm/createAbortablePromise.js
 function createAbortablePromise(buildPromise, options) {
   const { cleanupBeforeAbort, abortSignal, abortErrorMsg } = options ?? {};
-  return new Promise((resolve11, reject) => {
+  return new Promise((resolve13, reject) => {
     function rejectOnAbort() {
       reject(new AbortError2(abortErrorMsg ?? "The operation was aborted."));
     }
@@ -39870,7 +39870,7 @@ function createAbortablePromise(buildPromise, options) {
     try {
       buildPromise((x) => {
         removeListeners();
-        resolve11(x);
+        resolve13(x);
       }, (x) => {
         removeListeners();
         reject(x);
@@ -39891,8 +39891,8 @@ var init_createAbortablePromise = __esm({
 function delay2(timeInMs, options) {
   let token;
   const { abortSignal, abortErrorMsg } = options ?? {};
-  return createAbortablePromise((resolve11) => {
-    token = setTimeout(resolve11, timeInMs);
+  return createAbortablePromise((resolve13) => {
+    token = setTimeout(resolve13, timeInMs);
   }, {
     cleanupBeforeAbort: () => clearTimeout(token),
     abortSignal,
@@ -40647,11 +40647,11 @@ function createTokenCycler(credential, tokenCyclerOptions) {
         token = _token;
         tenantId = getTokenOptions.tenantId;
         return token;
-      }).catch((reason) => {
+      }).catch((reason2) => {
         refreshWorker = null;
         token = null;
         tenantId = void 0;
-        throw reason;
+        throw reason2;
       });
     }
     return refreshWorker;
@@ -48804,7 +48804,7 @@ var init_BufferScheduler = __esm({
        *
        */
       async do() {
-        return new Promise((resolve11, reject) => {
+        return new Promise((resolve13, reject) => {
           this.readable.on("data", (data) => {
             data = typeof data === "string" ? Buffer.from(data, this.encoding) : data;
             this.appendUnresolvedData(data);
@@ -48832,11 +48832,11 @@ var init_BufferScheduler = __esm({
             if (this.isStreamEnd && this.executingOutgoingHandlers === 0) {
               if (this.unresolvedLength > 0 && this.unresolvedLength < this.bufferSize) {
                 const buffer3 = this.shiftBufferFromUnresolvedDataArray();
-                this.outgoingHandler(() => buffer3.getReadableStream(), buffer3.size, this.offset).then(resolve11).catch(reject);
+                this.outgoingHandler(() => buffer3.getReadableStream(), buffer3.size, this.offset).then(resolve13).catch(reject);
               } else if (this.unresolvedLength >= this.bufferSize) {
                 return;
               } else {
-                resolve11();
+                resolve13();
               }
             }
           });
@@ -48975,8 +48975,8 @@ var init_crc64 = __esm({
         NativeCRC642 = NativeCRC642 || {};
         var Module = typeof NativeCRC642 != "undefined" ? NativeCRC642 : {};
         var readyPromiseResolve, readyPromiseReject;
-        Module["ready"] = new Promise(function(resolve11, reject) {
-          readyPromiseResolve = resolve11;
+        Module["ready"] = new Promise(function(resolve13, reject) {
+          readyPromiseResolve = resolve13;
           readyPromiseReject = reject;
         });
         ["_malloc", "_free", "_emscripten_bind_VoidPtr___destroy___0", "_emscripten_bind_Crc64Hash_Crc64Hash_0", "_emscripten_bind_Crc64Hash_OnAppend_2", "_emscripten_bind_Crc64Hash_OnFinal_3", "_emscripten_bind_Crc64Hash___destroy___0", "_fflush", "onRuntimeInitialized"].forEach((prop) => {
@@ -49053,8 +49053,8 @@ var init_crc64 = __esm({
               throw ex;
             }
           });
-          process["on"]("unhandledRejection", function(reason) {
-            throw reason;
+          process["on"]("unhandledRejection", function(reason2) {
+            throw reason2;
           });
           quit_ = (status, toThrow) => {
             if (keepRuntimeAlive()) {
@@ -50297,12 +50297,12 @@ var init_crc64 = __esm({
               return WebAssembly.instantiate(binary2, info2);
             }).then(function(instance) {
               return instance;
-            }).then(receiver, function(reason) {
-              err("failed to asynchronously prepare wasm: " + reason);
+            }).then(receiver, function(reason2) {
+              err("failed to asynchronously prepare wasm: " + reason2);
               if (isFileURI(wasmBinaryFile)) {
                 err("warning: Loading from a file URI (" + wasmBinaryFile + ") is not supported in most browsers. See https://emscripten.org/docs/getting_started/FAQ.html#how-do-i-run-a-local-webserver-for-testing-why-does-my-program-stall-in-downloading-or-preparing");
               }
-              abort(reason);
+              abort(reason2);
             });
           }
           function instantiateAsync() {
@@ -51039,10 +51039,10 @@ var init_crc64 = __esm({
           delete getCache(obj.__class__)[obj.ptr];
         }
         Module["destroy"] = destroy2;
-        function compare2(obj1, obj2) {
+        function compare3(obj1, obj2) {
           return obj1.ptr === obj2.ptr;
         }
-        Module["compare"] = compare2;
+        Module["compare"] = compare3;
         function getPointer(obj) {
           return obj.ptr;
         }
@@ -51917,7 +51917,7 @@ function getURLQueries(url2) {
   return queries;
 }
 async function delay3(timeInMs, aborter, abortError) {
-  return new Promise((resolve11, reject) => {
+  return new Promise((resolve13, reject) => {
     let timeout;
     const abortHandler = () => {
       if (timeout !== void 0) {
@@ -51929,7 +51929,7 @@ async function delay3(timeInMs, aborter, abortError) {
       if (aborter !== void 0) {
         aborter.removeEventListener("abort", abortHandler);
       }
-      resolve11();
+      resolve13();
     };
     timeout = setTimeout(resolveHandler, timeInMs);
     if (aborter !== void 0) {
@@ -70100,7 +70100,7 @@ var init_AvroReadableFromStream = __esm({
           this._position += chunk.length;
           return this.toUint8Array(chunk);
         } else {
-          return new Promise((resolve11, reject) => {
+          return new Promise((resolve13, reject) => {
             const cleanUp = () => {
               this._readable.removeListener("readable", readableCallback);
               this._readable.removeListener("error", rejectCallback);
@@ -70115,7 +70115,7 @@ var init_AvroReadableFromStream = __esm({
               if (callbackChunk) {
                 this._position += callbackChunk.length;
                 cleanUp();
-                resolve11(this.toUint8Array(callbackChunk));
+                resolve13(this.toUint8Array(callbackChunk));
               }
             };
             const rejectCallback = () => {
@@ -70849,8 +70849,8 @@ var init_poller3 = __esm({
         this.stopped = true;
         this.pollProgressCallbacks = [];
         this.operation = operation;
-        this.promise = new Promise((resolve11, reject) => {
-          this.resolve = resolve11;
+        this.promise = new Promise((resolve13, reject) => {
+          this.resolve = resolve13;
           this.reject = reject;
         });
         this.promise.catch(() => {
@@ -71303,8 +71303,8 @@ var init_Batch = __esm({
           return Promise.resolve();
         }
         this.parallelExecute();
-        return new Promise((resolve11, reject) => {
-          this.emitter.on("finish", resolve11);
+        return new Promise((resolve13, reject) => {
+          this.emitter.on("finish", resolve13);
           this.emitter.on("error", (error4) => {
             this.state = BatchStates.Error;
             reject(error4);
@@ -71353,12 +71353,12 @@ import util3 from "node:util";
 async function streamToBuffer(stream2, buffer3, offset, end, encoding) {
   let pos = 0;
   const count = end - offset;
-  return new Promise((resolve11, reject) => {
+  return new Promise((resolve13, reject) => {
     const timeout = setTimeout(() => reject(new Error(`The operation cannot be completed in timeout.`)), REQUEST_TIMEOUT);
     stream2.on("readable", () => {
       if (pos >= count) {
         clearTimeout(timeout);
-        resolve11();
+        resolve13();
         return;
       }
       let chunk = stream2.read();
@@ -71377,7 +71377,7 @@ async function streamToBuffer(stream2, buffer3, offset, end, encoding) {
       if (pos < count) {
         reject(new Error(`Stream drains before getting enough data needed. Data read: ${pos}, data need: ${count}`));
       }
-      resolve11();
+      resolve13();
     });
     stream2.on("error", (msg) => {
       clearTimeout(timeout);
@@ -71386,7 +71386,7 @@ async function streamToBuffer(stream2, buffer3, offset, end, encoding) {
   });
 }
 async function readStreamToLocalFile(rs, file) {
-  return new Promise((resolve11, reject) => {
+  return new Promise((resolve13, reject) => {
     const ws = fs5.createWriteStream(file);
     rs.on("error", (err) => {
       reject(err);
@@ -71394,7 +71394,7 @@ async function readStreamToLocalFile(rs, file) {
     ws.on("error", (err) => {
       reject(err);
     });
-    ws.on("close", resolve11);
+    ws.on("close", resolve13);
     rs.pipe(ws);
   });
 }
@@ -72336,7 +72336,7 @@ var init_Clients = __esm({
        * @returns The SAS URI consisting of the URI to the resource represented by this client, followed by the generated SAS token.
        */
       generateSasUrl(options) {
-        return new Promise((resolve11) => {
+        return new Promise((resolve13) => {
           if (!(this.credential instanceof StorageSharedKeyCredential)) {
             throw new RangeError("Can only generate the SAS when the client is initialized with a shared key credential");
           }
@@ -72347,7 +72347,7 @@ var init_Clients = __esm({
             versionId: this._versionId,
             ...options
           }, this.credential).toString();
-          resolve11(appendToURLQuery(this.url, sas));
+          resolve13(appendToURLQuery(this.url, sas));
         });
       }
       /**
@@ -72386,7 +72386,7 @@ var init_Clients = __esm({
        * @returns The SAS URI consisting of the URI to the resource represented by this client, followed by the generated SAS token.
        */
       generateUserDelegationSasUrl(options, userDelegationKey) {
-        return new Promise((resolve11) => {
+        return new Promise((resolve13) => {
           const sas = generateBlobSASQueryParameters({
             containerName: this._containerName,
             blobName: this._name,
@@ -72394,7 +72394,7 @@ var init_Clients = __esm({
             versionId: this._versionId,
             ...options
           }, userDelegationKey, this.accountName).toString();
-          resolve11(appendToURLQuery(this.url, sas));
+          resolve13(appendToURLQuery(this.url, sas));
         });
       }
       /**
@@ -74318,7 +74318,7 @@ More info on storage limits: https://docs.github.com/en/billing/managing-billing
 });
 
 // node_modules/@actions/cache/lib/internal/uploadUtils.js
-function uploadCacheArchiveSDK(signedUploadURL, archivePath2, options) {
+function uploadCacheArchiveSDK(signedUploadURL, archivePath, options) {
   return __awaiter11(this, void 0, void 0, function* () {
     var _a2;
     const blobClient = new BlobClient(signedUploadURL);
@@ -74335,7 +74335,7 @@ function uploadCacheArchiveSDK(signedUploadURL, archivePath2, options) {
     try {
       uploadProgress.startDisplayTimer();
       debug(`BlobClient: ${blobClient.name}:${blobClient.accountName}:${blobClient.containerName}`);
-      const response = yield blockBlobClient.uploadFile(archivePath2, uploadOptions);
+      const response = yield blockBlobClient.uploadFile(archivePath, uploadOptions);
       if (response._response.status >= 400) {
         throw new InvalidResponseError(`uploadCacheArchiveSDK: upload failed with status code ${response._response.status}`);
       }
@@ -74356,11 +74356,11 @@ var init_uploadUtils = __esm({
     init_errors();
     __awaiter11 = function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -74376,7 +74376,7 @@ var init_uploadUtils = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -74489,7 +74489,7 @@ function isRetryableStatusCode(statusCode) {
 }
 function sleep(milliseconds) {
   return __awaiter12(this, void 0, void 0, function* () {
-    return new Promise((resolve11) => setTimeout(resolve11, milliseconds));
+    return new Promise((resolve13) => setTimeout(resolve13, milliseconds));
   });
 }
 function retry(name_1, method_1, getStatusCode_1) {
@@ -74568,11 +74568,11 @@ var init_requestUtils = __esm({
     init_constants();
     __awaiter12 = function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -74588,7 +74588,7 @@ var init_requestUtils = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -74607,9 +74607,9 @@ function pipeResponseToStream(response, output) {
     yield pipeline2(response.message, output);
   });
 }
-function downloadCacheHttpClient(archiveLocation, archivePath2) {
+function downloadCacheHttpClient(archiveLocation, archivePath) {
   return __awaiter13(this, void 0, void 0, function* () {
-    const writeStream = fs6.createWriteStream(archivePath2);
+    const writeStream = fs6.createWriteStream(archivePath);
     const httpClient2 = new HttpClient("actions/cache");
     const downloadResponse = yield retryHttpClientResponse("downloadCache", () => __awaiter13(this, void 0, void 0, function* () {
       return httpClient2.get(archiveLocation);
@@ -74622,7 +74622,7 @@ function downloadCacheHttpClient(archiveLocation, archivePath2) {
     const contentLengthHeader = downloadResponse.message.headers["content-length"];
     if (contentLengthHeader) {
       const expectedLength = parseInt(contentLengthHeader);
-      const actualLength = getArchiveFileSizeInBytes(archivePath2);
+      const actualLength = getArchiveFileSizeInBytes(archivePath);
       if (actualLength !== expectedLength) {
         throw new Error(`Incomplete download. Expected file size: ${expectedLength}, actual file size: ${actualLength}`);
       }
@@ -74631,10 +74631,10 @@ function downloadCacheHttpClient(archiveLocation, archivePath2) {
     }
   });
 }
-function downloadCacheHttpClientConcurrent(archiveLocation, archivePath2, options) {
+function downloadCacheHttpClientConcurrent(archiveLocation, archivePath, options) {
   return __awaiter13(this, void 0, void 0, function* () {
     var _a2;
-    const archiveDescriptor = yield fs6.promises.open(archivePath2, "w");
+    const archiveDescriptor = yield fs6.promises.open(archivePath, "w");
     const httpClient2 = new HttpClient("actions/cache", void 0, {
       socketTimeout: options.timeoutInMs,
       keepAlive: true
@@ -74732,7 +74732,7 @@ function downloadSegment(httpClient2, archiveLocation, offset, count) {
     };
   });
 }
-function downloadCacheStorageSDK(archiveLocation, archivePath2, options) {
+function downloadCacheStorageSDK(archiveLocation, archivePath, options) {
   return __awaiter13(this, void 0, void 0, function* () {
     var _a2;
     const client = new BlockBlobClient(archiveLocation, void 0, {
@@ -74746,11 +74746,11 @@ function downloadCacheStorageSDK(archiveLocation, archivePath2, options) {
     const contentLength2 = (_a2 = properties.contentLength) !== null && _a2 !== void 0 ? _a2 : -1;
     if (contentLength2 < 0) {
       debug("Unable to determine content length, downloading file with http-client...");
-      yield downloadCacheHttpClient(archiveLocation, archivePath2);
+      yield downloadCacheHttpClient(archiveLocation, archivePath);
     } else {
       const maxSegmentSize = Math.min(134217728, buffer2.constants.MAX_LENGTH);
       const downloadProgress = new DownloadProgress(contentLength2);
-      const fd = fs6.openSync(archivePath2, "w");
+      const fd = fs6.openSync(archivePath, "w");
       try {
         downloadProgress.startDisplayTimer();
         const controller = new AbortController();
@@ -74789,11 +74789,11 @@ var init_downloadUtils = __esm({
     init_requestUtils();
     __awaiter13 = function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -74809,7 +74809,7 @@ var init_downloadUtils = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -74911,8 +74911,8 @@ var init_downloadUtils = __esm({
     };
     promiseWithTimeout = (timeoutMs, promise) => __awaiter13(void 0, void 0, void 0, function* () {
       let timeoutHandle;
-      const timeoutPromise = new Promise((resolve11) => {
-        timeoutHandle = setTimeout(() => resolve11("timeout"), timeoutMs);
+      const timeoutPromise = new Promise((resolve13) => {
+        timeoutHandle = setTimeout(() => resolve13("timeout"), timeoutMs);
       });
       return Promise.race([promise, timeoutPromise]).then((result) => {
         clearTimeout(timeoutHandle);
@@ -75210,20 +75210,20 @@ Other caches with similar key:`);
     }
   });
 }
-function downloadCache(archiveLocation, archivePath2, options) {
+function downloadCache(archiveLocation, archivePath, options) {
   return __awaiter14(this, void 0, void 0, function* () {
     const archiveUrl = new URL2(archiveLocation);
     const downloadOptions = getDownloadOptions(options);
     if (archiveUrl.hostname.endsWith(".blob.core.windows.net")) {
       if (downloadOptions.useAzureSdk) {
-        yield downloadCacheStorageSDK(archiveLocation, archivePath2, downloadOptions);
+        yield downloadCacheStorageSDK(archiveLocation, archivePath, downloadOptions);
       } else if (downloadOptions.concurrentBlobDownloads) {
-        yield downloadCacheHttpClientConcurrent(archiveLocation, archivePath2, downloadOptions);
+        yield downloadCacheHttpClientConcurrent(archiveLocation, archivePath, downloadOptions);
       } else {
-        yield downloadCacheHttpClient(archiveLocation, archivePath2);
+        yield downloadCacheHttpClient(archiveLocation, archivePath);
       }
     } else {
-      yield downloadCacheHttpClient(archiveLocation, archivePath2);
+      yield downloadCacheHttpClient(archiveLocation, archivePath);
     }
   });
 }
@@ -75260,11 +75260,11 @@ function uploadChunk(httpClient2, resourceUrl, openStream, start, end) {
     }
   });
 }
-function uploadFile(httpClient2, cacheId, archivePath2, options) {
+function uploadFile(httpClient2, cacheId, archivePath, options) {
   return __awaiter14(this, void 0, void 0, function* () {
-    const fileSize2 = getArchiveFileSizeInBytes(archivePath2);
+    const fileSize2 = getArchiveFileSizeInBytes(archivePath);
     const resourceUrl = getCacheApiUrl(`caches/${cacheId.toString()}`);
-    const fd = fs7.openSync(archivePath2, "r");
+    const fd = fs7.openSync(archivePath, "r");
     const uploadOptions = getUploadOptions(options);
     const concurrency = assertDefined("uploadConcurrency", uploadOptions.uploadConcurrency);
     const maxChunkSize = assertDefined("uploadChunkSize", uploadOptions.uploadChunkSize);
@@ -75278,7 +75278,7 @@ function uploadFile(httpClient2, cacheId, archivePath2, options) {
           const start = offset;
           const end = offset + chunkSize - 1;
           offset += maxChunkSize;
-          yield uploadChunk(httpClient2, resourceUrl, () => fs7.createReadStream(archivePath2, {
+          yield uploadChunk(httpClient2, resourceUrl, () => fs7.createReadStream(archivePath, {
             fd,
             start,
             end,
@@ -75302,20 +75302,20 @@ function commitCache(httpClient2, cacheId, filesize) {
     }));
   });
 }
-function saveCache(cacheId, archivePath2, signedUploadURL, options) {
+function saveCache(cacheId, archivePath, signedUploadURL, options) {
   return __awaiter14(this, void 0, void 0, function* () {
     const uploadOptions = getUploadOptions(options);
     if (uploadOptions.useAzureSdk) {
       if (!signedUploadURL) {
         throw new Error("Azure Storage SDK can only be used when a signed URL is provided.");
       }
-      yield uploadCacheArchiveSDK(signedUploadURL, archivePath2, options);
+      yield uploadCacheArchiveSDK(signedUploadURL, archivePath, options);
     } else {
       const httpClient2 = createHttpClient();
       debug("Upload cache");
-      yield uploadFile(httpClient2, cacheId, archivePath2, options);
+      yield uploadFile(httpClient2, cacheId, archivePath, options);
       debug("Commiting cache");
-      const cacheSize = getArchiveFileSizeInBytes(archivePath2);
+      const cacheSize = getArchiveFileSizeInBytes(archivePath);
       info(`Cache Size: ~${Math.round(cacheSize / (1024 * 1024))} MB (${cacheSize} B)`);
       const commitCacheResponse = yield commitCache(httpClient2, cacheId, cacheSize);
       if (!isSuccessStatusCode(commitCacheResponse.statusCode)) {
@@ -75341,11 +75341,11 @@ var init_cacheHttpClient = __esm({
     init_user_agent();
     __awaiter14 = function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -75361,7 +75361,7 @@ var init_cacheHttpClient = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -78627,8 +78627,8 @@ var require_deferred = __commonJS({
        */
       constructor(preventUnhandledRejectionWarning = true) {
         this._state = DeferredState.PENDING;
-        this._promise = new Promise((resolve11, reject) => {
-          this._resolve = resolve11;
+        this._promise = new Promise((resolve13, reject) => {
+          this._resolve = resolve13;
           this._reject = reject;
         });
         if (preventUnhandledRejectionWarning) {
@@ -78660,10 +78660,10 @@ var require_deferred = __commonJS({
       /**
        * Reject the promise. Throws if the promise is already resolved or rejected.
        */
-      reject(reason) {
+      reject(reason2) {
         if (this.state !== DeferredState.PENDING)
           throw new Error(`cannot reject ${DeferredState[this.state].toLowerCase()}`);
-        this._reject(reason);
+        this._reject(reason2);
         this._state = DeferredState.REJECTED;
       }
       /**
@@ -78676,9 +78676,9 @@ var require_deferred = __commonJS({
       /**
        * Reject the promise. Ignore if not pending.
        */
-      rejectPending(reason) {
+      rejectPending(reason2) {
         if (this._state === DeferredState.PENDING)
-          this.reject(reason);
+          this.reject(reason2);
       }
     };
     exports2.Deferred = Deferred;
@@ -78843,11 +78843,11 @@ var require_unary_call = __commonJS({
     "use strict";
     var __awaiter19 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -78863,7 +78863,7 @@ var require_unary_call = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -78885,7 +78885,7 @@ var require_unary_call = __commonJS({
        * you can await it to receive a `FinishedUnaryCall`.
        */
       then(onfulfilled, onrejected) {
-        return this.promiseFinished().then((value) => onfulfilled ? Promise.resolve(onfulfilled(value)) : value, (reason) => onrejected ? Promise.resolve(onrejected(reason)) : Promise.reject(reason));
+        return this.promiseFinished().then((value) => onfulfilled ? Promise.resolve(onfulfilled(value)) : value, (reason2) => onrejected ? Promise.resolve(onrejected(reason2)) : Promise.reject(reason2));
       }
       promiseFinished() {
         return __awaiter19(this, void 0, void 0, function* () {
@@ -78912,11 +78912,11 @@ var require_server_streaming_call = __commonJS({
     "use strict";
     var __awaiter19 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -78932,7 +78932,7 @@ var require_server_streaming_call = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -78956,7 +78956,7 @@ var require_server_streaming_call = __commonJS({
        * see the actual messages the server replied with.
        */
       then(onfulfilled, onrejected) {
-        return this.promiseFinished().then((value) => onfulfilled ? Promise.resolve(onfulfilled(value)) : value, (reason) => onrejected ? Promise.resolve(onrejected(reason)) : Promise.reject(reason));
+        return this.promiseFinished().then((value) => onfulfilled ? Promise.resolve(onfulfilled(value)) : value, (reason2) => onrejected ? Promise.resolve(onrejected(reason2)) : Promise.reject(reason2));
       }
       promiseFinished() {
         return __awaiter19(this, void 0, void 0, function* () {
@@ -78982,11 +78982,11 @@ var require_client_streaming_call = __commonJS({
     "use strict";
     var __awaiter19 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -79002,7 +79002,7 @@ var require_client_streaming_call = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -79025,7 +79025,7 @@ var require_client_streaming_call = __commonJS({
        * Note that it may still be valid to send more request messages.
        */
       then(onfulfilled, onrejected) {
-        return this.promiseFinished().then((value) => onfulfilled ? Promise.resolve(onfulfilled(value)) : value, (reason) => onrejected ? Promise.resolve(onrejected(reason)) : Promise.reject(reason));
+        return this.promiseFinished().then((value) => onfulfilled ? Promise.resolve(onfulfilled(value)) : value, (reason2) => onrejected ? Promise.resolve(onrejected(reason2)) : Promise.reject(reason2));
       }
       promiseFinished() {
         return __awaiter19(this, void 0, void 0, function* () {
@@ -79051,11 +79051,11 @@ var require_duplex_streaming_call = __commonJS({
     "use strict";
     var __awaiter19 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -79071,7 +79071,7 @@ var require_duplex_streaming_call = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -79094,7 +79094,7 @@ var require_duplex_streaming_call = __commonJS({
        * Note that it may still be valid to send more request messages.
        */
       then(onfulfilled, onrejected) {
-        return this.promiseFinished().then((value) => onfulfilled ? Promise.resolve(onfulfilled(value)) : value, (reason) => onrejected ? Promise.resolve(onrejected(reason)) : Promise.reject(reason));
+        return this.promiseFinished().then((value) => onfulfilled ? Promise.resolve(onfulfilled(value)) : value, (reason2) => onrejected ? Promise.resolve(onrejected(reason2)) : Promise.reject(reason2));
       }
       promiseFinished() {
         return __awaiter19(this, void 0, void 0, function* () {
@@ -79119,11 +79119,11 @@ var require_test_transport = __commonJS({
     "use strict";
     var __awaiter19 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -79139,7 +79139,7 @@ var require_test_transport = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -79336,11 +79336,11 @@ var require_test_transport = __commonJS({
       responseTrailer: "test"
     };
     function delay4(ms, abort) {
-      return (v) => new Promise((resolve11, reject) => {
+      return (v) => new Promise((resolve13, reject) => {
         if (abort === null || abort === void 0 ? void 0 : abort.aborted) {
           reject(new rpc_error_1.RpcError("user cancel", "CANCELLED"));
         } else {
-          const id = setTimeout(() => resolve11(v), ms);
+          const id = setTimeout(() => resolve13(v), ms);
           if (abort) {
             abort.addEventListener("abort", (ev) => {
               clearTimeout(id);
@@ -80314,11 +80314,11 @@ var init_cacheTwirpClient = __esm({
     init_util4();
     __awaiter15 = function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -80334,7 +80334,7 @@ var init_cacheTwirpClient = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -80463,7 +80463,7 @@ var init_cacheTwirpClient = __esm({
       }
       sleep(milliseconds) {
         return __awaiter15(this, void 0, void 0, function* () {
-          return new Promise((resolve11) => setTimeout(resolve11, milliseconds));
+          return new Promise((resolve13) => setTimeout(resolve13, milliseconds));
         });
       }
       getExponentialRetryTimeMilliseconds(attempt) {
@@ -80518,7 +80518,7 @@ function getTarPath() {
   });
 }
 function getTarArgs(tarPath_1, compressionMethod_1, type_1) {
-  return __awaiter16(this, arguments, void 0, function* (tarPath, compressionMethod, type, archivePath2 = "") {
+  return __awaiter16(this, arguments, void 0, function* (tarPath, compressionMethod, type, archivePath = "") {
     const args = [`"${tarPath.path}"`];
     const cacheFileName = getCacheFileName(compressionMethod);
     const tarFile = "cache.tar";
@@ -80529,10 +80529,10 @@ function getTarArgs(tarPath_1, compressionMethod_1, type_1) {
         args.push("--posix", "-cf", BSD_TAR_ZSTD ? tarFile : cacheFileName.replace(new RegExp(`\\${path10.sep}`, "g"), "/"), "--exclude", BSD_TAR_ZSTD ? tarFile : cacheFileName.replace(new RegExp(`\\${path10.sep}`, "g"), "/"), "-P", "-C", workingDirectory.replace(new RegExp(`\\${path10.sep}`, "g"), "/"), "--files-from", ManifestFilename);
         break;
       case "extract":
-        args.push("-xf", BSD_TAR_ZSTD ? tarFile : archivePath2.replace(new RegExp(`\\${path10.sep}`, "g"), "/"), "-P", "-C", BSD_TAR_ZSTD ? quoteAbsolutePath(workingDirectory) : workingDirectory.replace(new RegExp(`\\${path10.sep}`, "g"), "/"));
+        args.push("-xf", BSD_TAR_ZSTD ? tarFile : archivePath.replace(new RegExp(`\\${path10.sep}`, "g"), "/"), "-P", "-C", BSD_TAR_ZSTD ? quoteAbsolutePath(workingDirectory) : workingDirectory.replace(new RegExp(`\\${path10.sep}`, "g"), "/"));
         break;
       case "list":
-        args.push("-tf", BSD_TAR_ZSTD ? tarFile : archivePath2.replace(new RegExp(`\\${path10.sep}`, "g"), "/"), "-P");
+        args.push("-tf", BSD_TAR_ZSTD ? tarFile : archivePath.replace(new RegExp(`\\${path10.sep}`, "g"), "/"), "-P");
         break;
     }
     if (tarPath.type === ArchiveToolType.GNU) {
@@ -80549,11 +80549,11 @@ function getTarArgs(tarPath_1, compressionMethod_1, type_1) {
   });
 }
 function getCommands(compressionMethod_1, type_1) {
-  return __awaiter16(this, arguments, void 0, function* (compressionMethod, type, archivePath2 = "") {
+  return __awaiter16(this, arguments, void 0, function* (compressionMethod, type, archivePath = "") {
     let args;
     const tarPath = yield getTarPath();
-    const tarArgs = yield getTarArgs(tarPath, compressionMethod, type, archivePath2);
-    const compressionArgs = type !== "create" ? yield getDecompressionProgram(tarPath, compressionMethod, archivePath2) : yield getCompressionProgram(tarPath, compressionMethod);
+    const tarArgs = yield getTarArgs(tarPath, compressionMethod, type, archivePath);
+    const compressionArgs = type !== "create" ? yield getDecompressionProgram(tarPath, compressionMethod, archivePath) : yield getCompressionProgram(tarPath, compressionMethod);
     const BSD_TAR_ZSTD = tarPath.type === ArchiveToolType.BSD && compressionMethod !== CompressionMethod.Gzip && IS_WINDOWS8;
     if (BSD_TAR_ZSTD && type !== "create") {
       args = [[...compressionArgs].join(" "), [...tarArgs].join(" ")];
@@ -80573,7 +80573,7 @@ function getWorkingDirectory() {
 function quoteAbsolutePath(filePath) {
   return `"${path10.resolve(filePath).replace(new RegExp(`\\${path10.sep}`, "g"), "/")}"`;
 }
-function getDecompressionProgram(tarPath, compressionMethod, archivePath2) {
+function getDecompressionProgram(tarPath, compressionMethod, archivePath) {
   return __awaiter16(this, void 0, void 0, function* () {
     const BSD_TAR_ZSTD = tarPath.type === ArchiveToolType.BSD && compressionMethod !== CompressionMethod.Gzip && IS_WINDOWS8;
     switch (compressionMethod) {
@@ -80581,13 +80581,13 @@ function getDecompressionProgram(tarPath, compressionMethod, archivePath2) {
         return BSD_TAR_ZSTD ? [
           "zstd -d --long=30 --force -o",
           TarFilename,
-          quoteAbsolutePath(archivePath2)
+          quoteAbsolutePath(archivePath)
         ] : [
           "--use-compress-program",
           IS_WINDOWS8 ? '"zstd -d --long=30"' : "unzstd --long=30"
         ];
       case CompressionMethod.ZstdWithoutLong:
-        return BSD_TAR_ZSTD ? ["zstd -d --force -o", TarFilename, quoteAbsolutePath(archivePath2)] : ["--use-compress-program", IS_WINDOWS8 ? '"zstd -d"' : "unzstd"];
+        return BSD_TAR_ZSTD ? ["zstd -d --force -o", TarFilename, quoteAbsolutePath(archivePath)] : ["--use-compress-program", IS_WINDOWS8 ? '"zstd -d"' : "unzstd"];
       default:
         return ["-z"];
     }
@@ -80632,9 +80632,9 @@ function execCommands(commands, cwd) {
     }
   });
 }
-function execReadCommands(archivePath2, compressionMethod, type) {
+function execReadCommands(archivePath, compressionMethod, type) {
   return __awaiter16(this, void 0, void 0, function* () {
-    const { commands, requiresTempDirectory } = yield getCommands(compressionMethod, type, archivePath2);
+    const { commands, requiresTempDirectory } = yield getCommands(compressionMethod, type, archivePath);
     const tempDirectory = requiresTempDirectory ? yield createTempDirectory() : void 0;
     try {
       yield execCommands(commands, tempDirectory);
@@ -80649,16 +80649,16 @@ function execReadCommands(archivePath2, compressionMethod, type) {
     }
   });
 }
-function listTar(archivePath2, compressionMethod) {
+function listTar(archivePath, compressionMethod) {
   return __awaiter16(this, void 0, void 0, function* () {
-    yield execReadCommands(archivePath2, compressionMethod, "list");
+    yield execReadCommands(archivePath, compressionMethod, "list");
   });
 }
-function extractTar(archivePath2, compressionMethod) {
+function extractTar(archivePath, compressionMethod) {
   return __awaiter16(this, void 0, void 0, function* () {
     const workingDirectory = getWorkingDirectory();
     yield mkdirP(workingDirectory);
-    yield execReadCommands(archivePath2, compressionMethod, "extract");
+    yield execReadCommands(archivePath, compressionMethod, "extract");
   });
 }
 function createTar(archiveFolder, sourceDirectories, compressionMethod) {
@@ -80678,11 +80678,11 @@ var init_tar = __esm({
     init_constants();
     __awaiter16 = function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -80698,7 +80698,7 @@ var init_tar = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -80780,7 +80780,7 @@ function restoreCacheV1(paths_1, primaryKey_1, restoreKeys_1, options_1) {
       checkKey(key);
     }
     const compressionMethod = yield getCompressionMethod();
-    let archivePath2 = "";
+    let archivePath = "";
     try {
       let cacheEntry;
       try {
@@ -80802,15 +80802,15 @@ function restoreCacheV1(paths_1, primaryKey_1, restoreKeys_1, options_1) {
         info("Lookup only - skipping download");
         return cacheEntry.cacheKey;
       }
-      archivePath2 = path11.join(yield createTempDirectory(), getCacheFileName(compressionMethod));
-      debug(`Archive Path: ${archivePath2}`);
-      yield downloadCache(cacheEntry.archiveLocation, archivePath2, options);
+      archivePath = path11.join(yield createTempDirectory(), getCacheFileName(compressionMethod));
+      debug(`Archive Path: ${archivePath}`);
+      yield downloadCache(cacheEntry.archiveLocation, archivePath, options);
       if (isDebug()) {
-        yield listTar(archivePath2, compressionMethod);
+        yield listTar(archivePath, compressionMethod);
       }
-      const archiveFileSize = getArchiveFileSizeInBytes(archivePath2);
+      const archiveFileSize = getArchiveFileSizeInBytes(archivePath);
       info(`Cache Size: ~${Math.round(archiveFileSize / (1024 * 1024))} MB (${archiveFileSize} B)`);
-      yield extractTar(archivePath2, compressionMethod);
+      yield extractTar(archivePath, compressionMethod);
       info("Cache restored successfully");
       return cacheEntry.cacheKey;
     } catch (error4) {
@@ -80826,7 +80826,7 @@ function restoreCacheV1(paths_1, primaryKey_1, restoreKeys_1, options_1) {
       }
     } finally {
       try {
-        yield unlinkFile(archivePath2);
+        yield unlinkFile(archivePath);
       } catch (error4) {
         debug(`Failed to delete archive: ${error4}`);
       }
@@ -80848,7 +80848,7 @@ function restoreCacheV2(paths_1, primaryKey_1, restoreKeys_1, options_1) {
     for (const key of keys) {
       checkKey(key);
     }
-    let archivePath2 = "";
+    let archivePath = "";
     try {
       const twirpClient = internalCacheTwirpClient();
       const compressionMethod = yield getCompressionMethod();
@@ -80881,16 +80881,16 @@ function restoreCacheV2(paths_1, primaryKey_1, restoreKeys_1, options_1) {
         info("Lookup only - skipping download");
         return response.matchedKey;
       }
-      archivePath2 = path11.join(yield createTempDirectory(), getCacheFileName(compressionMethod));
-      debug(`Archive path: ${archivePath2}`);
-      debug(`Starting download of archive to: ${archivePath2}`);
-      yield downloadCache(response.signedDownloadUrl, archivePath2, options);
-      const archiveFileSize = getArchiveFileSizeInBytes(archivePath2);
+      archivePath = path11.join(yield createTempDirectory(), getCacheFileName(compressionMethod));
+      debug(`Archive path: ${archivePath}`);
+      debug(`Starting download of archive to: ${archivePath}`);
+      yield downloadCache(response.signedDownloadUrl, archivePath, options);
+      const archiveFileSize = getArchiveFileSizeInBytes(archivePath);
       info(`Cache Size: ~${Math.round(archiveFileSize / (1024 * 1024))} MB (${archiveFileSize} B)`);
       if (isDebug()) {
-        yield listTar(archivePath2, compressionMethod);
+        yield listTar(archivePath, compressionMethod);
       }
-      yield extractTar(archivePath2, compressionMethod);
+      yield extractTar(archivePath, compressionMethod);
       info("Cache restored successfully");
       return response.matchedKey;
     } catch (error4) {
@@ -80906,8 +80906,8 @@ function restoreCacheV2(paths_1, primaryKey_1, restoreKeys_1, options_1) {
       }
     } finally {
       try {
-        if (archivePath2) {
-          yield unlinkFile(archivePath2);
+        if (archivePath) {
+          yield unlinkFile(archivePath);
         }
       } catch (error4) {
         debug(`Failed to delete archive: ${error4}`);
@@ -80949,15 +80949,15 @@ function saveCacheV1(paths_1, key_1, options_1) {
       throw new Error(`Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.`);
     }
     const archiveFolder = yield createTempDirectory();
-    const archivePath2 = path11.join(archiveFolder, getCacheFileName(compressionMethod));
-    debug(`Archive Path: ${archivePath2}`);
+    const archivePath = path11.join(archiveFolder, getCacheFileName(compressionMethod));
+    debug(`Archive Path: ${archivePath}`);
     try {
       yield createTar(archiveFolder, cachePaths, compressionMethod);
       if (isDebug()) {
-        yield listTar(archivePath2, compressionMethod);
+        yield listTar(archivePath, compressionMethod);
       }
       const fileSizeLimit = 10 * 1024 * 1024 * 1024;
-      const archiveFileSize = getArchiveFileSizeInBytes(archivePath2);
+      const archiveFileSize = getArchiveFileSizeInBytes(archivePath);
       debug(`File Size: ${archiveFileSize}`);
       if (archiveFileSize > fileSizeLimit && !isGhes2()) {
         throw new Error(`Cache size of ~${Math.round(archiveFileSize / (1024 * 1024))} MB (${archiveFileSize} B) is over the 10GB limit, not saving cache.`);
@@ -80980,7 +80980,7 @@ function saveCacheV1(paths_1, key_1, options_1) {
         throw new ReserveCacheError(`Unable to reserve cache with key ${key}, another job may be creating this cache. More details: ${(_f = reserveCacheResponse === null || reserveCacheResponse === void 0 ? void 0 : reserveCacheResponse.error) === null || _f === void 0 ? void 0 : _f.message}`);
       }
       debug(`Saving Cache (ID: ${cacheId})`);
-      yield saveCache(cacheId, archivePath2, "", options);
+      yield saveCache(cacheId, archivePath, "", options);
     } catch (error4) {
       const typedError = error4;
       if (typedError.name === ValidationError.name) {
@@ -80996,7 +80996,7 @@ function saveCacheV1(paths_1, key_1, options_1) {
       }
     } finally {
       try {
-        yield unlinkFile(archivePath2);
+        yield unlinkFile(archivePath);
       } catch (error4) {
         debug(`Failed to delete archive: ${error4}`);
       }
@@ -81018,14 +81018,14 @@ function saveCacheV2(paths_1, key_1, options_1) {
       throw new Error(`Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.`);
     }
     const archiveFolder = yield createTempDirectory();
-    const archivePath2 = path11.join(archiveFolder, getCacheFileName(compressionMethod));
-    debug(`Archive Path: ${archivePath2}`);
+    const archivePath = path11.join(archiveFolder, getCacheFileName(compressionMethod));
+    debug(`Archive Path: ${archivePath}`);
     try {
       yield createTar(archiveFolder, cachePaths, compressionMethod);
       if (isDebug()) {
-        yield listTar(archivePath2, compressionMethod);
+        yield listTar(archivePath, compressionMethod);
       }
-      const archiveFileSize = getArchiveFileSizeInBytes(archivePath2);
+      const archiveFileSize = getArchiveFileSizeInBytes(archivePath);
       debug(`File Size: ${archiveFileSize}`);
       options.archiveSizeBytes = archiveFileSize;
       debug("Reserving Cache");
@@ -81052,8 +81052,8 @@ function saveCacheV2(paths_1, key_1, options_1) {
         }
         throw new ReserveCacheError(`Unable to reserve cache with key ${key}, another job may be creating this cache.`);
       }
-      debug(`Attempting to upload cache located at: ${archivePath2}`);
-      yield saveCache(cacheId, archivePath2, signedUploadUrl, options);
+      debug(`Attempting to upload cache located at: ${archivePath}`);
+      yield saveCache(cacheId, archivePath, signedUploadUrl, options);
       const finalizeRequest = {
         key,
         version: version4,
@@ -81085,7 +81085,7 @@ function saveCacheV2(paths_1, key_1, options_1) {
       }
     } finally {
       try {
-        yield unlinkFile(archivePath2);
+        yield unlinkFile(archivePath);
       } catch (error4) {
         debug(`Failed to delete archive: ${error4}`);
       }
@@ -81106,11 +81106,11 @@ var init_cache3 = __esm({
     init_constants();
     __awaiter17 = function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -81126,7 +81126,7 @@ var init_cache3 = __esm({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -88656,15 +88656,15 @@ __export(github_store_exports, {
   remoteBlobKey: () => remoteBlobKey,
   remoteEntryKey: () => remoteEntryKey
 });
-import { chmodSync as chmodSync2, copyFileSync, existsSync as existsSync6, linkSync, mkdirSync as mkdirSync5, readFileSync as readFileSync4, renameSync as renameSync3, rmSync, statSync as statSync5, utimesSync as utimesSync2, writeFileSync as writeFileSync4 } from "node:fs";
-import { dirname as dirname11, join as join14, relative as relative6, resolve as resolve3, sep as sep11 } from "node:path";
+import { chmodSync as chmodSync2, copyFileSync, existsSync as existsSync6, linkSync, mkdirSync as mkdirSync7, readFileSync as readFileSync5, renameSync as renameSync3, rmSync, statSync as statSync6, utimesSync as utimesSync2, writeFileSync as writeFileSync4 } from "node:fs";
+import { dirname as dirname11, join as join15, relative as relative6, resolve as resolve3, sep as sep11 } from "node:path";
 function blobSizes(manifest) {
   return new Map(manifest.files.map((f) => [f.digest, f.size]));
 }
 function readArchivedManifest(path12, key) {
   let parsed;
   try {
-    parsed = JSON.parse(readFileSync4(path12, "utf8"));
+    parsed = JSON.parse(readFileSync5(path12, "utf8"));
   } catch {
     parsed = void 0;
   }
@@ -88692,7 +88692,7 @@ function releaseTransferDir(dir) {
 }
 function olderThan(path12, ms) {
   try {
-    return statSync5(path12).mtimeMs < Date.now() - ms;
+    return statSync6(path12).mtimeMs < Date.now() - ms;
   } catch {
     return false;
   }
@@ -88766,12 +88766,12 @@ var init_github_store = __esm({
       }
       /** Moves an unpacked entry into the local store once every blob it needs is there and verified. */
       async importEntry(key, dir) {
-        const manifest = readArchivedManifest(join14(dir, "manifest.json"), key);
+        const manifest = readArchivedManifest(join15(dir, "manifest.json"), key);
         if (!manifest.ok) return manifest;
         const unpacked = [];
         for (const [digest, size] of blobSizes(manifest.value)) {
           if (existsSync6(this.local.blobPath(digest))) continue;
-          const path12 = join14(dir, "blobs", digest);
+          const path12 = join15(dir, "blobs", digest);
           const inArchive = existsSync6(path12);
           const got = inArchive ? await verifyBlob(path12, digest, size) : await this.fetchBlob(digest, size);
           if (!got.ok) return got;
@@ -88780,7 +88780,7 @@ var init_github_store = __esm({
         try {
           for (const blob of unpacked) this.moveIntoStore(blob.path, blob.digest);
           const entry = this.local.entryPath(key);
-          mkdirSync5(dirname11(entry), { recursive: true });
+          mkdirSync7(dirname11(entry), { recursive: true });
           writeFileAtomic(entry, `${JSON.stringify(manifest.value, null, 1)}
 `);
           return ok2(void 0);
@@ -88806,7 +88806,7 @@ var init_github_store = __esm({
           const downloaded = await this.download(remoteKey);
           if (!downloaded.ok) return fail(this.serviceFailed(`download blob ${digest}`, downloaded.error));
           if (!downloaded.value) return fail({ kind: "absent", message: `blob ${digest} is no longer in the GitHub Actions cache` });
-          const path12 = join14(dir.value, digest);
+          const path12 = join15(dir.value, digest);
           const verified = await verifyBlob(path12, digest, size);
           if (!verified.ok) return verified;
           this.moveIntoStore(path12, digest);
@@ -88820,7 +88820,7 @@ var init_github_store = __esm({
       /** Renames a verified blob into `blobs/` (same file system: the transfer folder is in the cache folder). */
       moveIntoStore(path12, digest) {
         const blob = this.local.blobPath(digest);
-        mkdirSync5(dirname11(blob), { recursive: true });
+        mkdirSync7(dirname11(blob), { recursive: true });
         chmodSync2(path12, BLOB_MODE2);
         renameSync3(path12, blob);
         const now = /* @__PURE__ */ new Date();
@@ -88835,9 +88835,9 @@ var init_github_store = __esm({
           if (size >= this.largeBlobBytes && !await this.uploadBlob(digest)) return;
         }
         await this.uploadArchive(remoteEntryKey(manifest.key), (dir) => {
-          writeFileSync4(join14(dir, "manifest.json"), JSON.stringify(manifest));
-          mkdirSync5(join14(dir, "blobs"));
-          for (const digest of small) linkOrCopy(this.local.blobPath(digest), join14(dir, "blobs", digest));
+          writeFileSync4(join15(dir, "manifest.json"), JSON.stringify(manifest));
+          mkdirSync7(join15(dir, "blobs"));
+          for (const digest of small) linkOrCopy(this.local.blobPath(digest), join15(dir, "blobs", digest));
         });
       }
       uploadBlob(digest) {
@@ -88856,7 +88856,7 @@ var init_github_store = __esm({
           return false;
         }
         if (found.value) return true;
-        return this.uploadArchive(remoteKey, (dir) => linkOrCopy(this.local.blobPath(digest), join14(dir, digest)));
+        return this.uploadArchive(remoteKey, (dir) => linkOrCopy(this.local.blobPath(digest), join15(dir, digest)));
       }
       /** Stages the transfer folder of `remoteKey` with `stage` and uploads it. False (after a warning) when it failed. */
       async uploadArchive(remoteKey, stage) {
@@ -88926,7 +88926,7 @@ var init_github_store = __esm({
         return [fromWorkspace ? fromHere.split(sep11).join("/") : dir];
       }
       transferDir(remoteKey) {
-        return join14(this.local.dir, "transfer", remoteKey);
+        return join15(this.local.dir, "transfer", remoteKey);
       }
       /**
        * Creates the empty transfer folder of `remoteKey`. It is also a lock: while it exists, another transfer of the
@@ -88935,9 +88935,9 @@ var init_github_store = __esm({
       claimTransferDir(remoteKey) {
         const dir = this.transferDir(remoteKey);
         try {
-          mkdirSync5(dirname11(dir), { recursive: true });
+          mkdirSync7(dirname11(dir), { recursive: true });
           if (olderThan(dir, STALE_TRANSFER_MS)) rmSync(dir, { recursive: true, force: true });
-          mkdirSync5(dir);
+          mkdirSync7(dir);
           return ok2(dir);
         } catch (e) {
           if (errorCode(e) === "EEXIST") return fail({ busy: true, message: `another transfer of ${remoteKey} is in progress (${dir})` });
@@ -89266,11 +89266,11 @@ var require_lib = __commonJS({
     })();
     var __awaiter19 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve11) {
-          resolve11(value);
+        return value instanceof P ? value : new P(function(resolve13) {
+          resolve13(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve11, reject) {
+      return new (P || (P = Promise))(function(resolve13, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -89286,7 +89286,7 @@ var require_lib = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -89373,26 +89373,26 @@ var require_lib = __commonJS({
       }
       readBody() {
         return __awaiter19(this, void 0, void 0, function* () {
-          return new Promise((resolve11) => __awaiter19(this, void 0, void 0, function* () {
+          return new Promise((resolve13) => __awaiter19(this, void 0, void 0, function* () {
             let output = Buffer.alloc(0);
             this.message.on("data", (chunk) => {
               output = Buffer.concat([output, chunk]);
             });
             this.message.on("end", () => {
-              resolve11(output.toString());
+              resolve13(output.toString());
             });
           }));
         });
       }
       readBodyBuffer() {
         return __awaiter19(this, void 0, void 0, function* () {
-          return new Promise((resolve11) => __awaiter19(this, void 0, void 0, function* () {
+          return new Promise((resolve13) => __awaiter19(this, void 0, void 0, function* () {
             const chunks2 = [];
             this.message.on("data", (chunk) => {
               chunks2.push(chunk);
             });
             this.message.on("end", () => {
-              resolve11(Buffer.concat(chunks2));
+              resolve13(Buffer.concat(chunks2));
             });
           }));
         });
@@ -89600,14 +89600,14 @@ var require_lib = __commonJS({
        */
       requestRaw(info2, data) {
         return __awaiter19(this, void 0, void 0, function* () {
-          return new Promise((resolve11, reject) => {
+          return new Promise((resolve13, reject) => {
             function callbackForResult(err, res) {
               if (err) {
                 reject(err);
               } else if (!res) {
                 reject(new Error("Unknown error"));
               } else {
-                resolve11(res);
+                resolve13(res);
               }
             }
             this.requestRawWithCallback(info2, data, callbackForResult);
@@ -89851,12 +89851,12 @@ var require_lib = __commonJS({
         return __awaiter19(this, void 0, void 0, function* () {
           retryNumber = Math.min(ExponentialBackoffCeiling2, retryNumber);
           const ms = ExponentialBackoffTimeSlice2 * Math.pow(2, retryNumber);
-          return new Promise((resolve11) => setTimeout(() => resolve11(), ms));
+          return new Promise((resolve13) => setTimeout(() => resolve13(), ms));
         });
       }
       _processResponse(res, options) {
         return __awaiter19(this, void 0, void 0, function* () {
-          return new Promise((resolve11, reject) => __awaiter19(this, void 0, void 0, function* () {
+          return new Promise((resolve13, reject) => __awaiter19(this, void 0, void 0, function* () {
             const statusCode = res.message.statusCode || 0;
             const response = {
               statusCode,
@@ -89864,7 +89864,7 @@ var require_lib = __commonJS({
               headers: {}
             };
             if (statusCode === HttpCodes2.NotFound) {
-              resolve11(response);
+              resolve13(response);
             }
             function dateTimeDeserializer(key, value) {
               if (typeof value === "string") {
@@ -89903,7 +89903,7 @@ var require_lib = __commonJS({
               err.result = response.result;
               reject(err);
             } else {
-              resolve11(response);
+              resolve13(response);
             }
           }));
         });
@@ -89949,7 +89949,7 @@ function processIo() {
 
 // src/action/run-action.ts
 init_core();
-import { globSync, readFileSync as readFileSync10 } from "node:fs";
+import { globSync, readFileSync as readFileSync11 } from "node:fs";
 
 // src/cache/compare.ts
 init_result();
@@ -90036,8 +90036,8 @@ function explainDifference(previous, current) {
     const was = before.get(name);
     const now = after.get(name);
     if (was === now) continue;
-    const reason = describe(name, was, now);
-    if (!reasons.includes(reason)) reasons.push(reason);
+    const reason2 = describe(name, was, now);
+    if (!reasons.includes(reason2)) reasons.push(reason2);
   }
   return reasons;
 }
@@ -90654,12 +90654,13 @@ var TaskCache = class {
    * After the task succeeded: every declared output must exist (else the task fails, naming it), then they are
    * stored with its task outputs. A store failure is only a warning: the task's work is done and stands.
    */
-  async save(task, outputs, outputsOf) {
+  async save(task, outputs, outputsOf, options = {}) {
     const declared = task.outputs.map((o) => this.repoPath(o));
     const missing = await missingOutput(this.graph.root, declared);
     if (missing !== void 0) return { error: missing };
     const usable = this.usable(task);
     if (!usable.usable && usable.reason !== "--force") return {};
+    if (options.holdsSecret === true) return { warning: `cache: ${task.id} not saved: its outputs hold a secret's value, which the cache never stores (\`cache: false\` on the task says so)` };
     const fingerprint = await this.fingerprint(task, outputsOf);
     if (!fingerprint.ok) return { warning: `cache: ${task.id} not saved: ${fingerprint.error}` };
     const key = this.key(task, fingerprint.value);
@@ -90891,22 +90892,150 @@ function parseState(text) {
   }
 }
 
+// src/history/store.ts
+init_fs_util();
+import { randomBytes as randomBytes2 } from "node:crypto";
+import { mkdirSync as mkdirSync4, readdirSync as readdirSync2, readFileSync as readFileSync3, statSync as statSync3, unlinkSync as unlinkSync3 } from "node:fs";
+import { join as join9 } from "node:path";
+init_result();
+
+// src/history/row.ts
+var STATUSES = /* @__PURE__ */ new Set(["succeeded", "failed", "skipped", "upstream_failed", "cancelled", "cached"]);
+function historyRows(record, nameOf) {
+  return Object.entries(record.tasks).flatMap(
+    ([id, task]) => STATUSES.has(task.status) && task.end !== void 0 ? [{ run: record.runId, ds: record.ds, id, name: nameOf(id), status: task.status, cached: task.status === "cached", durationMs: task.durationMs ?? 0, attempts: task.attempts.length, exitCode: task.exitCode, end: task.end }] : []
+  );
+}
+function parseRow(line) {
+  let value;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return void 0;
+  }
+  return isRow(value) ? value : void 0;
+}
+function isRow(value) {
+  if (typeof value !== "object" || value === null) return false;
+  const r = value;
+  const strings = ["run", "ds", "id", "name", "end"].every((key) => typeof r[key] === "string");
+  const numbers = Number.isFinite(r.durationMs) && Number.isInteger(r.attempts) && (r.exitCode === null || Number.isInteger(r.exitCode));
+  return strings && numbers && STATUSES.has(r.status) && typeof r.cached === "boolean";
+}
+function latestRuns(rows, keep) {
+  const unique = /* @__PURE__ */ new Map();
+  for (const row of rows) {
+    const key = `${row.run}\0${row.id}`;
+    const seen = unique.get(key);
+    if (seen === void 0 || byEnd(seen, row) <= 0) unique.set(key, row);
+  }
+  const perTask = Map.groupBy([...unique.values()].sort(byEnd), (r) => `${r.id}\0${r.cached}`);
+  return [...perTask.values()].flatMap((list) => list.slice(-keep)).sort(byEnd);
+}
+var byEnd = (a, b) => compare(a.end, b.end) || compare(a.run, b.run) || compare(a.id, b.id);
+var compare = (a, b) => a < b ? -1 : a > b ? 1 : 0;
+
+// src/history/store.ts
+var KEEP_RUNS = 50;
+var historyDir = (root) => join9(root, ".dagline", "history");
+var pipelineDir = (dir, pipeline2) => join9(dir, slug(pipeline2));
+var isHistoryFile = (name) => name.endsWith(".jsonl") && !name.startsWith(".");
+var STALE_TEMP_MS = 60 * 60 * 1e3;
+function appendHistory(dir, pipeline2, rows, keep = KEEP_RUNS) {
+  if (rows.length === 0) return ok2(void 0);
+  const folder = pipelineDir(dir, pipeline2);
+  try {
+    mkdirSync4(folder, { recursive: true });
+    writeFileAtomic(join9(folder, newFileName()), toLines(rows));
+    compact(folder, keep);
+    return ok2(void 0);
+  } catch (e) {
+    return fail(`the history of ${pipeline2} was not kept (${folder}): ${errorMessage(e)}`);
+  }
+}
+function readHistory(dir, pipeline2, keep = KEEP_RUNS) {
+  const folder = pipelineDir(dir, pipeline2);
+  try {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const rows = readAll(folder, listFiles(folder));
+      if (rows !== void 0) return ok2(latestRuns(rows, keep));
+    }
+    return fail(`the history in ${folder} kept changing while it was read; try again`);
+  } catch (e) {
+    return errorCode(e) === "ENOENT" ? ok2([]) : fail(`cannot read the history in ${folder}: ${errorMessage(e)}`);
+  }
+}
+var COMPACT_AT_FILES = 10;
+function compact(folder, keep) {
+  const names = listFiles(folder);
+  if (names.length < COMPACT_AT_FILES) return;
+  removeStaleTemps(folder);
+  const rows = readAll(folder, names);
+  if (rows === void 0) return;
+  writeFileAtomic(join9(folder, newFileName()), toLines(latestRuns(rows, keep)));
+  for (const name of names) removeIfThere(join9(folder, name));
+}
+function listFiles(folder) {
+  return readdirSync2(folder).filter(isHistoryFile).sort();
+}
+function readAll(folder, names) {
+  const rows = [];
+  for (const name of names) {
+    let text;
+    try {
+      text = readFileSync3(join9(folder, name), "utf8");
+    } catch (e) {
+      if (errorCode(e) === "ENOENT") return void 0;
+      throw e;
+    }
+    for (const line of text.split("\n")) {
+      const row = line === "" ? void 0 : parseRow(line);
+      if (row !== void 0) rows.push(row);
+    }
+  }
+  return rows;
+}
+function removeStaleTemps(folder) {
+  const now = Date.now();
+  for (const name of readdirSync2(folder)) {
+    if (!name.endsWith(".tmp")) continue;
+    const path12 = join9(folder, name);
+    try {
+      if (now - statSync3(path12).mtimeMs > STALE_TEMP_MS) unlinkSync3(path12);
+    } catch {
+    }
+  }
+}
+function removeIfThere(path12) {
+  try {
+    unlinkSync3(path12);
+  } catch (e) {
+    if (errorCode(e) !== "ENOENT") throw e;
+  }
+}
+function newFileName() {
+  return `${(/* @__PURE__ */ new Date()).toISOString().replaceAll(":", "-")}-${process.pid}-${randomBytes2(4).toString("hex")}.jsonl`;
+}
+var toLines = (rows) => rows.map((row) => `${JSON.stringify(row)}
+`).join("");
+
 // src/action/carried-folder.ts
 init_actions_cache_client();
-import { existsSync as existsSync5 } from "node:fs";
+import { existsSync as existsSync5, mkdirSync as mkdirSync5 } from "node:fs";
 import { relative as relative5 } from "node:path";
 async function restoreFolder(folder, workspace, warn) {
-  const restored = await callActionsCache((cache) => cache.restoreCache([archivePath(folder, workspace)], `${folder.prefix}none`, [folder.prefix]));
+  const restored = await callActionsCache((cache) => cache.restoreCache(archivePaths(folder, workspace), `${folder.prefix}none`, [folder.prefix]));
   if (!restored.ok) warn(`cannot restore ${folder.prefix}* from the GitHub Actions cache: ${restored.error}`);
   return restored.ok && restored.value !== void 0;
 }
 async function saveFolder(folder, workspace, runId, warn) {
-  if (!existsSync5(folder.dir)) return;
-  const saved = await callActionsCache((cache) => cache.saveCache([archivePath(folder, workspace)], `${folder.prefix}${runId}`));
+  if (!folder.dirs.some((dir) => existsSync5(dir))) return;
+  for (const dir of folder.dirs) mkdirSync5(dir, { recursive: true });
+  const saved = await callActionsCache((cache) => cache.saveCache(archivePaths(folder, workspace), `${folder.prefix}${runId}`));
   if (!saved.ok) warn(`cannot save ${folder.prefix}${runId} to the GitHub Actions cache: ${saved.error}`);
 }
-function archivePath(folder, workspace) {
-  return relative5(workspace, folder.dir).split("\\").join("/");
+function archivePaths(folder, workspace) {
+  return folder.dirs.map((dir) => relative5(workspace, dir).split("\\").join("/"));
 }
 
 // src/cli/arguments.ts
@@ -90933,6 +91062,11 @@ function oneOf(value, allowed, fallback, option) {
   if (allowed.includes(value)) return ok2(value);
   return fail({ code: "DAG090", message: `--${option} must be one of ${allowed.join(", ")}, not \`${String(value)}\`` });
 }
+function positiveInteger(value, fallback, option) {
+  if (value === void 0) return ok2(fallback);
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 1 ? ok2(n) : fail({ code: "DAG090", message: `--${option} must be a whole number of at least 1, not \`${String(value)}\`` });
+}
 function parseParams(raw) {
   const params = {};
   for (const item of raw ?? []) {
@@ -90950,6 +91084,9 @@ function parseValue2(text) {
     return text;
   }
 }
+
+// src/cli/commands.ts
+import { cpus } from "node:os";
 
 // src/diagnostics/diagnostic.ts
 function error3(code, message, location, hint) {
@@ -90971,26 +91108,151 @@ function sortDiagnostics(diagnostics) {
 // src/cli/commands.ts
 init_result();
 
+// src/history/stats.ts
+function taskHistories(rows) {
+  return [...Map.groupBy(rows, (r) => r.id).values()].map(summarize);
+}
+function summarize(rows) {
+  const first = rows[0];
+  const ran = rows.filter((r) => r.status === "succeeded" || r.status === "failed");
+  const failed2 = ran.filter((r) => r.status === "failed").length;
+  return {
+    id: first.id,
+    name: first.name,
+    runs: [...rows].reverse(),
+    medianMs: median(rows.filter(isTimedSuccess).map((r) => r.durationMs)) ?? null,
+    failed: failed2,
+    ran: ran.length,
+    failureRate: ran.length === 0 ? null : failed2 / ran.length
+  };
+}
+function durationEstimates(rows) {
+  const timed = Map.groupBy(rows.filter(isTimedSuccess), (r) => r.id);
+  return new Map([...timed].map(([id, list]) => [id, median(list.map((r) => r.durationMs))]));
+}
+var isTimedSuccess = (row) => row.status === "succeeded" && !row.cached;
+function median(values) {
+  if (values.length === 0) return void 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+// src/compile/min-heap.ts
+var MinHeap = class {
+  items = [];
+  get size() {
+    return this.items.length;
+  }
+  push(value) {
+    const items = this.items;
+    items.push(value);
+    for (let i = items.length - 1; i > 0; ) {
+      const parent = i - 1 >> 1;
+      if (items[parent] <= value) break;
+      items[i] = items[parent];
+      items[parent] = value;
+      i = parent;
+    }
+  }
+  pop() {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length === 0 || last === void 0) return top;
+    items[0] = last;
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let smallest = i;
+      if (l < items.length && items[l] < items[smallest]) smallest = l;
+      if (r < items.length && items[r] < items[smallest]) smallest = r;
+      if (smallest === i) break;
+      [items[i], items[smallest]] = [items[smallest], items[i]];
+      i = smallest;
+    }
+    return top;
+  }
+};
+
+// src/run/priorities.ts
+function remainingPathLengths(tasks) {
+  const dependents = /* @__PURE__ */ new Map();
+  for (const task of tasks) {
+    for (const need of task.needs) {
+      const list = dependents.get(need);
+      if (list) list.push(task.id);
+      else dependents.set(need, [task.id]);
+    }
+  }
+  const length = /* @__PURE__ */ new Map();
+  for (let i = tasks.length - 1; i >= 0; i--) {
+    const id = tasks[i].id;
+    const after = (dependents.get(id) ?? []).reduce((m, d) => Math.max(m, length.get(d) ?? 0), 0);
+    length.set(id, after + 1);
+  }
+  return length;
+}
+function startOrder(tasks) {
+  const lengths = remainingPathLengths(tasks);
+  const index = new Map(tasks.map((t, i) => [t.id, i]));
+  return [...tasks].sort((a, b) => (lengths.get(b.id) ?? 0) - (lengths.get(a.id) ?? 0) || (index.get(a.id) ?? 0) - (index.get(b.id) ?? 0));
+}
+
+// src/plan/timing.ts
+function simulateWallTime(tasks, costOf, concurrency) {
+  const order = startOrder(tasks);
+  const rank2 = new Map(order.map((t, i) => [t.id, i]));
+  const waiting = new Map(tasks.map((t) => [t.id, t.needs.length]));
+  const dependents = Map.groupBy(tasks.flatMap((t) => t.needs.map((need) => ({ need, id: t.id }))), (e) => e.need);
+  const ready = new MinHeap();
+  for (const t of tasks) if (t.needs.length === 0) ready.push(rank2.get(t.id) ?? 0);
+  const running = [];
+  let now = 0;
+  for (; ; ) {
+    while (running.length < concurrency && ready.size > 0) {
+      const task = order[ready.pop()];
+      running.push({ id: task.id, end: now + costOf(task.id) });
+    }
+    if (running.length === 0) return now;
+    now = running.reduce((min, r) => Math.min(min, r.end), Infinity);
+    for (const done of running.filter((r) => r.end === now)) {
+      for (const { id } of dependents.get(done.id) ?? []) {
+        const left = (waiting.get(id) ?? 1) - 1;
+        waiting.set(id, left);
+        if (left === 0) ready.push(rank2.get(id) ?? 0);
+      }
+    }
+    running.splice(0, running.length, ...running.filter((r) => r.end !== now));
+  }
+}
+
 // src/plan/plan.ts
-function planGraph(graph, verdicts) {
+function planGraph(graph, verdicts, durations) {
   const layerOf = layers(graph.tasks);
   const decisions = new Map(graph.tasks.map((task) => [task.id, decide(task, verdicts?.get(task.id))]));
+  const runs = (id) => decisions.get(id)?.action === "run";
+  const estimate = (id) => runs(id) ? durations?.medians.get(id) ?? null : 0;
   const tasks = graph.tasks.map((task) => ({
     id: task.id,
     layer: layerOf.get(task.id) ?? 0,
     needs: task.needs,
-    ...decisions.get(task.id)
+    ...decisions.get(task.id),
+    ...durations === void 0 ? {} : { estimateMs: estimate(task.id) }
   }));
   const byLayer = [];
   for (const t of tasks) (byLayer[t.layer] ??= []).push(t.id);
-  return {
-    pipeline: graph.pipeline,
-    file: graph.file,
-    ds: graph.run.ds,
-    tasks,
-    layers: byLayer,
-    criticalPath: criticalPath(graph.tasks, (t) => decisions.get(t.id)?.action === "run" ? 1 : 0)
+  const cost = (id) => estimate(id) ?? 0;
+  const path12 = criticalPath(graph.tasks, (t) => runs(t.id) ? cost(t.id) * 1e3 + 1 : 0);
+  const plan2 = { pipeline: graph.pipeline, file: graph.file, ds: graph.run.ds, tasks, layers: byLayer, criticalPath: path12 };
+  if (durations === void 0) return plan2;
+  const timing = {
+    concurrency: durations.concurrency,
+    criticalPathMs: path12.reduce((sum, id) => sum + cost(id), 0),
+    wallTimeMs: simulateWallTime(graph.tasks, cost, durations.concurrency),
+    unknown: tasks.filter((t) => t.estimateMs === null).length
   };
+  return { ...plan2, timing };
 }
 function decide(task, verdict) {
   if (task.if === "false") return { action: "skip", reason: "condition is false" };
@@ -91029,32 +91291,32 @@ function uncachedTasks(predictions) {
 }
 function splitIntoShards(tasks, willRun, maxShards) {
   if (!Number.isInteger(maxShards) || maxShards < 1 || maxShards > MAX_SHARDS) throw new Error(`shard count ${maxShards} out of range`);
-  const { units, join: join24 } = findUnits(tasks, willRun);
+  const { units, join: join25 } = findUnits(tasks, willRun);
   const shards = pack(units, maxShards);
   const shardOf = new Map(shards.flatMap((ids, i) => ids.map((id) => [id, i + 1])));
   for (const task of tasks) {
-    if (!join24.has(task.id) || !task.cache) continue;
+    if (!join25.has(task.id) || !task.cache) continue;
     const owners = new Set(task.needs.filter((id) => willRun.has(id)).map((id) => shardOf.get(id)));
     const [owner] = owners;
     if (owners.size !== 1 || owner === void 0) continue;
     shardOf.set(task.id, owner);
     shards[owner - 1]?.push(task.id);
-    join24.delete(task.id);
+    join25.delete(task.id);
   }
-  return { shards: shards.map((ids) => ids.sort(byId)), join: [...join24].sort(byId), shardOf };
+  return { shards: shards.map((ids) => ids.sort(byId)), join: [...join25].sort(byId), shardOf };
 }
 function findUnits(tasks, willRun) {
   const unitOf = /* @__PURE__ */ new Map();
   const depth = /* @__PURE__ */ new Map();
   const members = [];
-  const join24 = /* @__PURE__ */ new Set();
+  const join25 = /* @__PURE__ */ new Set();
   for (const task of tasks) {
     if (!willRun.has(task.id)) continue;
     const needs = task.needs.filter((id) => willRun.has(id));
-    const units2 = new Set(needs.map((id) => unitOf.get(id) ?? (join24.has(id) ? -1 : outOfOrder(task.id, id))));
+    const units2 = new Set(needs.map((id) => unitOf.get(id) ?? (join25.has(id) ? -1 : outOfOrder(task.id, id))));
     const [unit = members.length] = units2;
     if (!task.cache || units2.size > 1 || unit < 0) {
-      join24.add(task.id);
+      join25.add(task.id);
       continue;
     }
     if (unit === members.length) members.push([]);
@@ -91063,7 +91325,7 @@ function findUnits(tasks, willRun) {
     depth.set(task.id, 1 + Math.max(0, ...needs.map((id) => depth.get(id) ?? 0)));
   }
   const units = members.map((ids) => ({ ids, weight: ids.length + Math.max(...ids.map((id) => depth.get(id) ?? 0)) }));
-  return { units, join: join24 };
+  return { units, join: join25 };
 }
 function outOfOrder(task, need) {
   throw new Error(`tasks are not in topological order: ${task} comes before its need ${need}`);
@@ -91193,6 +91455,7 @@ function graphJson(graph) {
     file: graph.file,
     run: graph.run,
     params: graph.params,
+    secrets: graph.secrets,
     tasks: graph.tasks.map((t) => ({
       id: t.id,
       name: t.name,
@@ -91249,6 +91512,94 @@ function dot(graph) {
 `;
 }
 
+// src/report/run-summary.ts
+var pad2 = (n) => String(n).padStart(2, "0");
+function formatDuration(ms) {
+  const t = Number.isFinite(ms) && ms > 0 ? ms : 0;
+  if (Math.round(t) < 1e3) return `${Math.round(t)}ms`;
+  const tenths = Math.round(t / 100);
+  if (tenths < 600) return `${(tenths / 10).toFixed(1)}s`;
+  const seconds = Math.round(t / 1e3);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${pad2(seconds % 60)}s`;
+  const minutes = Math.round(t / 6e4);
+  return `${Math.floor(minutes / 60)}h${pad2(minutes % 60)}m`;
+}
+function formatElapsed(ms) {
+  const seconds = Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1e3) : 0;
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${pad2(seconds % 60)}s`;
+  const minutes = Math.floor(seconds / 60);
+  return `${Math.floor(minutes / 60)}h${pad2(minutes % 60)}m`;
+}
+function formatRunStart(e, c) {
+  const tasks = `${e.tasks.length} task${e.tasks.length === 1 ? "" : "s"}`;
+  return `${c.bold(`${e.pipeline} ${e.ds}`)}: ${tasks}, concurrency ${e.concurrency}${c.dim(`, logs in ${e.logDir}`)}`;
+}
+function formatTaskStart(e, c) {
+  return `${c.cyan("\u25B6")} ${e.id}${e.attempt > 1 ? c.dim(` (attempt ${e.attempt})`) : ""}`;
+}
+function formatTaskRetry(e, c) {
+  const why = e.reason === "" ? "" : `${e.reason}, `;
+  return `${c.yellow("\u21BB")} ${e.id}: ${why}retrying in ${formatDuration(e.delayMs)} ${c.dim(`(attempt ${e.attempt} of ${e.maxAttempts})`)}`;
+}
+var formatWarning = (e, c) => `${c.yellow("\u26A0")} ${e.message}`;
+function failureReason(e) {
+  if (e.reason !== void 0 && e.reason !== "") return e.reason;
+  return e.exitCode !== null ? `exit code ${e.exitCode}` : void 0;
+}
+function formatTaskEnd(e, c, logFile) {
+  const why = e.reason !== void 0 && e.reason !== "" ? `: ${e.reason}` : "";
+  switch (e.status) {
+    case "succeeded":
+      return `${c.green("\u2714")} ${e.id} ${c.dim(formatDuration(e.durationMs))}`;
+    case "cached":
+      return `${c.green("\u2714")} ${e.id} ${c.dim("cached")}`;
+    case "failed": {
+      const reason2 = failureReason(e);
+      const attempts = e.attempts > 1 ? ` after ${e.attempts} attempts` : "";
+      const log2 = logFile !== void 0 ? c.dim(` (log: ${logFile})`) : "";
+      return `${c.red("\u2716")} ${e.id} ${c.red(`failed${attempts}`)}${reason2 !== void 0 ? `: ${reason2}` : ""}${log2}`;
+    }
+    case "skipped":
+      return `${c.dim("-")} ${e.id} ${c.dim("skipped")}${why}`;
+    case "upstream_failed":
+      return `${c.yellow("-")} ${e.id} ${c.yellow("upstream_failed")}${why}`;
+    case "cancelled":
+      return `${c.yellow("-")} ${e.id} ${c.yellow("cancelled")}${why}`;
+  }
+}
+var SUMMARY_ORDER = [
+  ["succeeded", "succeeded"],
+  ["cached", "cached"],
+  ["failed", "failed"],
+  ["upstream_failed", "upstream failed"],
+  ["cancelled", "cancelled"],
+  ["skipped", "skipped"]
+];
+function summarizeRun({ start, ends, end, durationMs }) {
+  const last = /* @__PURE__ */ new Map();
+  for (const e of ends) {
+    last.delete(e.id);
+    last.set(e.id, e);
+  }
+  const counts = { succeeded: 0, failed: 0, skipped: 0, upstream_failed: 0, cancelled: 0, cached: 0 };
+  for (const e of last.values()) counts[e.status] += 1;
+  const listed = new Set(start?.tasks ?? []);
+  const notRun2 = [...listed].filter((id) => !last.has(id)).length;
+  const total = listed.size + [...last.keys()].filter((id) => !listed.has(id)).length;
+  const failed2 = [...last.values()].filter((e) => e.status === "failed").map((e) => e.id);
+  const duration2 = end?.durationMs ?? durationMs ?? 0;
+  const status = end?.status ?? (counts.failed > 0 || counts.upstream_failed > 0 ? "failed" : "succeeded");
+  const parts = SUMMARY_ORDER.filter(([s]) => counts[s] > 0).map(([s, words]) => `${counts[s]} ${words}`);
+  if (notRun2 > 0) parts.push(`${notRun2} not run`);
+  const text = `${parts.length > 0 ? parts.join(", ") : "no tasks"} in ${formatDuration(duration2)}`;
+  return { counts, notRun: notRun2, total, failed: failed2, durationMs: duration2, status, text };
+}
+function formatSummary(summary2, c) {
+  const paint = summary2.status === "succeeded" ? c.green : summary2.status === "failed" ? c.red : c.yellow;
+  return paint(c.bold(summary2.text));
+}
+
 // src/report/plan-formats.ts
 function formatPlanText(plan2, c) {
   const running = plan2.tasks.filter((t) => t.action === "run").length;
@@ -91257,19 +91608,38 @@ function formatPlanText(plan2, c) {
   const out = [c.bold(`${plan2.pipeline} (${plan2.file}) for ${plan2.ds}: ${running} of ${plan2.tasks.length} tasks will run${restored}`)];
   const width = Math.min(48, plan2.tasks.reduce((w, t) => Math.max(w, t.id.length), 0));
   const byId2 = new Map(plan2.tasks.map((t) => [t.id, t]));
+  const timed = hasEstimates(plan2);
+  const estimateWidth = timed ? plan2.tasks.reduce((w, t) => Math.max(w, estimateCell(t).length), 0) : 0;
   plan2.layers.forEach((ids, layer) => {
     out.push(c.dim(`layer ${layer}`));
     for (const id of ids) {
       const t = byId2.get(id);
       if (t === void 0) continue;
       const action5 = t.action === "run" ? c.yellow("will run") : t.action === "cached" ? c.green("cached  ") : c.dim("skipped ");
-      out.push(`  ${t.id.padEnd(width)}  ${action5}  ${c.dim(t.reason)}`);
+      const estimate = timed ? `${estimateCell(t).padEnd(estimateWidth)}  ` : "";
+      out.push(`  ${t.id.padEnd(width)}  ${action5}  ${estimate}${c.dim(t.reason)}`);
     }
   });
-  out.push(`${c.dim("critical path:")} ${plan2.criticalPath.join(" \u2192 ")}`);
+  const pathTime = timed && plan2.timing !== void 0 ? ` ${c.dim(`(${approximately(plan2.timing.criticalPathMs)})`)}` : "";
+  out.push(`${c.dim("critical path:")} ${plan2.criticalPath.join(" \u2192 ")}${pathTime}`);
+  if (plan2.timing !== void 0) out.push(`${c.dim("expected wall time:")} ${describeWallTime(plan2)}`);
   return `${out.join("\n")}
 `;
 }
+var hasEstimates = (plan2) => plan2.tasks.some((t) => t.action === "run" && typeof t.estimateMs === "number");
+function estimateCell(task) {
+  if (task.action !== "run" || task.estimateMs === void 0) return "";
+  return task.estimateMs === null ? "?" : approximately(task.estimateMs);
+}
+function describeWallTime(plan2) {
+  const timing = plan2.timing;
+  if (timing === void 0) return "";
+  if (!plan2.tasks.some((t) => t.action === "run")) return "none: nothing will run";
+  if (!hasEstimates(plan2)) return "unknown: no task that will run has a successful run on record (`dagline history`)";
+  const unknown = timing.unknown === 0 ? "" : ` (${timing.unknown} task${timing.unknown === 1 ? "" : "s"} without history counted as 0)`;
+  return `${approximately(timing.wallTimeMs)} at -j ${timing.concurrency}${unknown}`;
+}
+var approximately = (ms) => `~${formatDuration(ms)}`;
 var formatPlanJson = (plans) => `${JSON.stringify({ plans }, null, 2)}
 `;
 function formatExplainText(id, explained, verdict, c) {
@@ -91292,7 +91662,7 @@ var formatExplainJson = (id, explained, verdict) => `${JSON.stringify({ id, key:
 
 // src/cli/cache-setup.ts
 init_file_digest();
-import { join as join15, resolve as resolve4 } from "node:path";
+import { join as join16, resolve as resolve4 } from "node:path";
 
 // src/cache/local-store.ts
 init_result();
@@ -91300,9 +91670,9 @@ init_file_digest();
 init_fs_util();
 init_paths();
 init_store();
-import { chmodSync, mkdirSync as mkdirSync4, readdirSync as readdirSync2, readFileSync as readFileSync3, renameSync as renameSync2, statSync as statSync4, unlinkSync as unlinkSync3, utimesSync } from "node:fs";
-import { dirname as dirname10, join as join13 } from "node:path";
-var defaultCacheDir = (root) => join13(root, ".dagline", "cache");
+import { chmodSync, mkdirSync as mkdirSync6, readdirSync as readdirSync3, readFileSync as readFileSync4, renameSync as renameSync2, statSync as statSync5, unlinkSync as unlinkSync4, utimesSync } from "node:fs";
+import { dirname as dirname10, join as join14 } from "node:path";
+var defaultCacheDir = (root) => join14(root, ".dagline", "cache");
 var IO_CONCURRENCY = 8;
 var BLOB_GRACE_MS = 6e4;
 var TEMP_GRACE_MS = 60 * 6e4;
@@ -91310,24 +91680,24 @@ var BLOB_MODE = 292;
 var LocalStore = class {
   constructor(dir) {
     this.dir = dir;
-    this.blobsDir = join13(dir, "blobs");
-    this.entriesDir = join13(dir, "entries");
-    this.tmpDir = join13(dir, "tmp");
+    this.blobsDir = join14(dir, "blobs");
+    this.entriesDir = join14(dir, "entries");
+    this.tmpDir = join14(dir, "tmp");
   }
   dir;
   blobsDir;
   entriesDir;
   tmpDir;
   blobPath(digest) {
-    return join13(this.blobsDir, digest.slice(0, 2), digest);
+    return join14(this.blobsDir, digest.slice(0, 2), digest);
   }
   entryPath(key) {
-    return join13(this.entriesDir, `${key}.json`);
+    return join14(this.entriesDir, `${key}.json`);
   }
   async has(key) {
     checkKey2(key);
     try {
-      return statSync4(this.entryPath(key)).isFile();
+      return statSync5(this.entryPath(key)).isFile();
     } catch {
       return false;
     }
@@ -91343,8 +91713,8 @@ var LocalStore = class {
     if (missing) return fail({ kind: "missing-output", path: missing.declared, message: `output ${missing.declared} does not exist` });
     const paths = [...new Set(expanded.value.flatMap((e) => e.files))].sort(byCodeUnit);
     try {
-      mkdirSync4(this.tmpDir, { recursive: true });
-      mkdirSync4(this.entriesDir, { recursive: true });
+      mkdirSync6(this.tmpDir, { recursive: true });
+      mkdirSync6(this.entriesDir, { recursive: true });
     } catch (e) {
       return fail({ kind: "io", path: this.dir, message: `cannot create the cache folder ${this.dir}: ${errorMessage(e)}` });
     }
@@ -91395,7 +91765,7 @@ var LocalStore = class {
   }
   /** Puts one output file into the blob store (unless its blob is already there) and describes it. */
   async storeFile(root, path12, statCache) {
-    const source = join13(root, path12);
+    const source = join14(root, path12);
     const startedMs = Date.now();
     if (statCache !== void 0) {
       const known = await digestFile(source, statCache);
@@ -91403,7 +91773,7 @@ var LocalStore = class {
         return ok2({ file: { path: path12, mode: known.value.mode, size: known.value.size, digest: known.value.digest }, written: false });
       }
     }
-    const temp = join13(this.tmpDir, tempName("blob"));
+    const temp = join14(this.tmpDir, tempName("blob"));
     const copied = await copyAndHash(source, temp, BLOB_MODE);
     if (!copied.ok) {
       const { side, code, message } = copied.error;
@@ -91420,7 +91790,7 @@ var LocalStore = class {
     const file = { path: path12, mode: Number(after.mode) & 511, size, digest };
     try {
       const existed = this.exists(blob);
-      mkdirSync4(dirname10(blob), { recursive: true });
+      mkdirSync6(dirname10(blob), { recursive: true });
       renameSync2(temp, blob);
       return ok2({ file, written: !existed });
     } catch (e) {
@@ -91474,10 +91844,10 @@ var LocalStore = class {
     return ok2({ manifest: manifest.value, written, unchanged: unchangedFiles });
   }
   async prepare(file, root, statCache) {
-    const target = join13(root, file.path);
+    const target = join14(root, file.path);
     let current;
     try {
-      current = statSync4(target, { bigint: true });
+      current = statSync5(target, { bigint: true });
     } catch (e) {
       const code = errorCode(e);
       if (code !== "ENOENT" && code !== "ENOTDIR") return fail({ kind: "io", path: target, message: `cannot restore ${file.path}: ${errorMessage(e)}` });
@@ -91490,7 +91860,7 @@ var LocalStore = class {
     const blob = this.blobPath(file.digest);
     let temp;
     try {
-      mkdirSync4(dirname10(target), { recursive: true });
+      mkdirSync6(dirname10(target), { recursive: true });
       temp = tempNextTo(target);
     } catch (e) {
       return fail({ kind: "io", path: target, message: `cannot restore ${file.path}: ${errorMessage(e)}` });
@@ -91511,8 +91881,8 @@ var LocalStore = class {
   /** Removes a damaged blob so the next save stores it again, unless another process has already replaced it. */
   discardBlob(blob, read3) {
     try {
-      const now = statSync4(blob, { bigint: true });
-      if (now.ino === read3.ino && now.dev === read3.dev) unlinkSync3(blob);
+      const now = statSync5(blob, { bigint: true });
+      if (now.ino === read3.ino && now.dev === read3.dev) unlinkSync4(blob);
     } catch {
     }
   }
@@ -91525,7 +91895,7 @@ var LocalStore = class {
     const path12 = this.entryPath(key);
     let text;
     try {
-      text = readFileSync3(path12, "utf8");
+      text = readFileSync4(path12, "utf8");
     } catch (e) {
       if (errorCode(e) === "ENOENT") return fail({ kind: "absent", message: `no cache entry ${key}` });
       return fail({ kind: "io", path: path12, message: `cannot read cache entry ${key}: ${errorMessage(e)}` });
@@ -91637,7 +92007,7 @@ var LocalStore = class {
   listEntries() {
     let names;
     try {
-      names = readdirSync2(this.entriesDir);
+      names = readdirSync3(this.entriesDir);
     } catch (e) {
       if (errorCode(e) === "ENOENT") return ok2([]);
       return fail({ path: this.entriesDir, message: `cannot read the cache folder: ${errorMessage(e)}` });
@@ -91645,12 +92015,12 @@ var LocalStore = class {
     const entries2 = [];
     for (const name of names.filter((n) => n.endsWith(".json") && !n.startsWith(".")).sort(byCodeUnit)) {
       const key = name.slice(0, -".json".length);
-      const path12 = join13(this.entriesDir, name);
+      const path12 = join14(this.entriesDir, name);
       const mtimeMs = this.mtimeMs(path12);
       if (mtimeMs === void 0) continue;
       let manifest;
       try {
-        const parsed = JSON.parse(readFileSync3(path12, "utf8"));
+        const parsed = JSON.parse(readFileSync4(path12, "utf8"));
         manifest = isManifest(parsed) && parsed.key === key ? parsed : void 0;
       } catch {
         manifest = void 0;
@@ -91662,12 +92032,12 @@ var LocalStore = class {
   listBlobs() {
     const blobs = /* @__PURE__ */ new Map();
     for (const prefix2 of readdirIfPresent(this.blobsDir).sort(byCodeUnit)) {
-      const folder = join13(this.blobsDir, prefix2);
+      const folder = join14(this.blobsDir, prefix2);
       for (const name of readdirIfPresent(folder)) {
         if (!/^[0-9a-f]{64}$/.test(name)) continue;
-        const path12 = join13(folder, name);
+        const path12 = join14(folder, name);
         try {
-          const s = statSync4(path12);
+          const s = statSync5(path12);
           blobs.set(name, { path: path12, size: s.size, mtimeMs: s.mtimeMs });
         } catch {
         }
@@ -91678,13 +92048,13 @@ var LocalStore = class {
   /** Temporary files: everything in tmp/, and manifests being written (dot files) in entries/. */
   listTemps() {
     const names = [
-      ...readdirIfPresent(this.tmpDir).map((n) => join13(this.tmpDir, n)),
-      ...readdirIfPresent(this.entriesDir).filter((n) => n.startsWith(".") && n.endsWith(".tmp")).map((n) => join13(this.entriesDir, n))
+      ...readdirIfPresent(this.tmpDir).map((n) => join14(this.tmpDir, n)),
+      ...readdirIfPresent(this.entriesDir).filter((n) => n.startsWith(".") && n.endsWith(".tmp")).map((n) => join14(this.entriesDir, n))
     ];
     const out = [];
     for (const path12 of names) {
       try {
-        const s = statSync4(path12);
+        const s = statSync5(path12);
         out.push({ path: path12, size: s.size, mtimeMs: s.mtimeMs });
       } catch {
       }
@@ -91696,7 +92066,7 @@ var LocalStore = class {
   }
   mtimeMs(path12) {
     try {
-      return statSync4(path12).mtimeMs;
+      return statSync5(path12).mtimeMs;
     } catch {
       return void 0;
     }
@@ -91717,7 +92087,7 @@ function unchanged(a, b) {
 }
 function readdirIfPresent(path12) {
   try {
-    return readdirSync2(path12);
+    return readdirSync3(path12);
   } catch (e) {
     if (errorCode(e) === "ENOENT" || errorCode(e) === "ENOTDIR") return [];
     throw e;
@@ -91725,7 +92095,7 @@ function readdirIfPresent(path12) {
 }
 function unlinkIfPresent(path12) {
   try {
-    unlinkSync3(path12);
+    unlinkSync4(path12);
     return true;
   } catch (e) {
     if (errorCode(e) === "ENOENT") return false;
@@ -91734,7 +92104,7 @@ function unlinkIfPresent(path12) {
 }
 function unlinkQuietly(path12) {
   try {
-    unlinkSync3(path12);
+    unlinkSync4(path12);
   } catch {
   }
 }
@@ -91752,7 +92122,7 @@ function cacheDir(values, io, root) {
   const configured = values["cache-dir"] ?? io.env.DAGLINE_CACHE_DIR;
   return configured ? resolve4(io.cwd, configured) : defaultCacheDir(root);
 }
-var statCacheFile = (root) => join15(root, ".dagline", "stat-cache.json");
+var statCacheFile = (root) => join16(root, ".dagline", "stat-cache.json");
 async function openCache(graph, args, io, warn) {
   const backend = chooseBackend(args.values.cache, io.env);
   if (!backend.ok) return backend;
@@ -91761,7 +92131,7 @@ async function openCache(graph, args, io, warn) {
   const statCache = await StatCache.load(statCacheFile(graph.root), graph.root);
   const store = await openStore(backend.value, new LocalStore(cacheDir(args.values, io, graph.root)), graph.root, io.env, warn);
   const policy = { enabled: backend.value !== "off" && args.values["no-cache"] !== true, force: force.value };
-  const cache = new TaskCache(graph, store, statCache, policy, join15(graph.root, ".dagline", "fingerprints"));
+  const cache = new TaskCache(graph, store, statCache, policy, join16(graph.root, ".dagline", "fingerprints"));
   return ok2({
     cache,
     async close() {
@@ -91796,12 +92166,12 @@ function forcedTasks(graph, names) {
 }
 
 // src/cli/pipelines.ts
-import { existsSync as existsSync7, readFileSync as readFileSync5 } from "node:fs";
-import { dirname as dirname13, join as join18 } from "node:path";
+import { existsSync as existsSync7, readFileSync as readFileSync6 } from "node:fs";
+import { dirname as dirname13, join as join19 } from "node:path";
 
 // src/parse/load.ts
 import { readdir as readdir2, readFile as readFile2, stat as stat2 } from "node:fs/promises";
-import { join as join16, relative as relative7, resolve as resolve5, isAbsolute as isAbsolute3 } from "node:path";
+import { join as join17, relative as relative7, resolve as resolve5, isAbsolute as isAbsolute3 } from "node:path";
 init_result();
 
 // src/parse/parse-text.ts
@@ -92082,7 +92452,7 @@ async function pipelineFiles(path12) {
 async function collect(folder, found) {
   for (const entry of await readdir2(folder, { withFileTypes: true })) {
     if (entry.name.startsWith(".") || SKIPPED_FOLDERS2.has(entry.name)) continue;
-    const path12 = join16(folder, entry.name);
+    const path12 = join17(folder, entry.name);
     if (entry.isDirectory()) await collect(path12, found);
     else if (entry.isFile() && PIPELINE_FILE.test(entry.name)) found.push(path12);
   }
@@ -92102,8 +92472,8 @@ async function loadFile(path12, file, onText) {
     onText(text);
     return parseText(file, path12, text);
   } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
-    return fail([error3("DAG006", `cannot read the file: ${reason}`, at)]);
+    const reason2 = e instanceof Error ? e.message : String(e);
+    return fail([error3("DAG006", `cannot read the file: ${reason2}`, at)]);
   }
 }
 function displayPath(path12, cwd) {
@@ -92130,6 +92500,29 @@ function parseDuration(value) {
   let total = 0;
   for (const [, amount, unit] of text.matchAll(PART)) total += Number(amount) * (UNIT_MS[unit ?? ""] ?? 0);
   return total;
+}
+
+// src/compile/alerts.ts
+var DEFAULT_SLOWER_THAN = 2;
+var DEFAULT_FAILURE_RUNS = 10;
+function alertRules(pipeline2, task) {
+  const merged = { ...pipeline2, ...task };
+  const sla = merged.sla === void 0 ? void 0 : parseDuration(merged.sla);
+  return {
+    slowerThan: merged.slower_than ?? DEFAULT_SLOWER_THAN,
+    slaMs: sla ?? null,
+    failureRate: merged.failure_rate === void 0 ? null : { max: merged.failure_rate.max, runs: merged.failure_rate.runs ?? DEFAULT_FAILURE_RUNS },
+    outputs: { ...pipeline2?.outputs, ...task?.outputs }
+  };
+}
+function notifySettings(spec) {
+  if (spec === void 0) return void 0;
+  const webhook = spec.webhook;
+  const url2 = webhook?.url !== void 0 ? { literal: webhook.url } : webhook?.url_env !== void 0 ? { env: webhook.url_env } : void 0;
+  return {
+    ...url2 === void 0 ? {} : { webhook: { url: url2, on: webhook?.on ?? ["failure"] } },
+    githubIssue: spec.github_issue === true
+  };
 }
 
 // src/expression/coerce.ts
@@ -92211,7 +92604,7 @@ var IMPLEMENTATIONS = {
   startsWith: ([text = null, prefix2 = null]) => ok2(matchText(text, prefix2, (t, p) => t.startsWith(p))),
   endsWith: ([text = null, suffix = null]) => ok2(matchText(text, suffix, (t, s) => t.endsWith(s))),
   format: ([pattern = null, ...args], call2) => format(toText(pattern), args.map(toText), call2),
-  join: ([items = null, separator = ","]) => ok2(join17(items, separator)),
+  join: ([items = null, separator = ","]) => ok2(join18(items, separator)),
   toJSON: ([value = null]) => ok2(JSON.stringify(value, null, 2) ?? "null"),
   fromJSON: ([text = null], call2) => fromJSON(toText(text), call2),
   success: (_, call2, status) => readStatus(status, call2, (s) => s.success),
@@ -92226,7 +92619,7 @@ function contains(haystack, needle) {
 function matchText(a, b, test) {
   return isPrimitive(a) && isPrimitive(b) && test(foldCase(toText(a)), foldCase(toText(b)));
 }
-function join17(items, separator) {
+function join18(items, separator) {
   if (!Array.isArray(items)) return isPrimitive(items) ? toText(items) : "";
   return items.map(toText).join(isPrimitive(separator) ? toText(separator) : ",");
 }
@@ -92257,8 +92650,8 @@ function fromJSON(text, call2) {
   try {
     return ok2(JSON.parse(text));
   } catch (error4) {
-    const reason = error4 instanceof Error ? error4.message : String(error4);
-    return fail({ message: `\`fromJSON()\`: not valid JSON: ${reason}`, start: at.start, end: at.end });
+    const reason2 = error4 instanceof Error ? error4.message : String(error4);
+    return fail({ message: `\`fromJSON()\`: not valid JSON: ${reason2}`, start: at.start, end: at.end });
   }
 }
 function readStatus(status, call2, read3) {
@@ -92311,9 +92704,9 @@ function binary(expr, scope) {
   if (expr.op === "||" && truthy(left.value)) return left;
   const right = evaluate(expr.right, scope);
   if (!right.ok || expr.op === "&&" || expr.op === "||") return right;
-  return ok2(compare(expr.op, left.value, right.value));
+  return ok2(compare2(expr.op, left.value, right.value));
 }
-function compare(op, left, right) {
+function compare2(op, left, right) {
   switch (op) {
     case "==":
       return looseEquals(left, right);
@@ -92570,45 +92963,6 @@ function instanceId(name, combo) {
 
 // src/compile/needs.ts
 init_result();
-
-// src/compile/min-heap.ts
-var MinHeap = class {
-  items = [];
-  get size() {
-    return this.items.length;
-  }
-  push(value) {
-    const items = this.items;
-    items.push(value);
-    for (let i = items.length - 1; i > 0; ) {
-      const parent = i - 1 >> 1;
-      if (items[parent] <= value) break;
-      items[i] = items[parent];
-      items[parent] = value;
-      i = parent;
-    }
-  }
-  pop() {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length === 0 || last === void 0) return top;
-    items[0] = last;
-    for (let i = 0; ; ) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let smallest = i;
-      if (l < items.length && items[l] < items[smallest]) smallest = l;
-      if (r < items.length && items[r] < items[smallest]) smallest = r;
-      if (smallest === i) break;
-      [items[i], items[smallest]] = [items[smallest], items[i]];
-      i = smallest;
-    }
-    return top;
-  }
-};
-
-// src/compile/needs.ts
 var neededNames = (needs) => needs === void 0 ? [] : typeof needs === "string" ? [needs] : needs;
 function resolveNeeds(instances, spec) {
   const byName = Map.groupBy(instances, (i) => i.task.name);
@@ -92677,13 +93031,13 @@ function topologicalOrder(tasks) {
 // src/compile/paths.ts
 import { isAbsolute as isAbsolute4, posix as posix4, relative as relative8, resolve as resolve6, sep as sep12 } from "node:path";
 var GLOB_CHARS2 = /[*?[\]{}]/;
-function repoPath(written, pipelineDir, root) {
+function repoPath(written, pipelineDir2, root) {
   if (isAbsolute4(written) || /^[A-Za-z]:[\\/]/.test(written)) {
     return { refused: `\`${written}\` is an absolute path; write it relative to the pipeline's folder` };
   }
   const normalized = posix4.normalize(written.replaceAll("\\", "/"));
   const staticPart = normalized.split("/").filter((_, i, all) => !all.slice(0, i + 1).some((s) => GLOB_CHARS2.test(s)));
-  const target = resolve6(root, pipelineDir, ...staticPart);
+  const target = resolve6(root, pipelineDir2, ...staticPart);
   const fromRoot = relative8(root, target);
   if (fromRoot === ".." || fromRoot.startsWith(`..${sep12}`) || isAbsolute4(fromRoot)) {
     return { refused: `\`${written}\` is outside the repository` };
@@ -92751,8 +93105,10 @@ function compile(doc, options) {
     dir: relative9(options.root, dirname12(doc.path)).replaceAll("\\", "/"),
     params,
     env: pipelineEnv,
+    secrets: spec.secrets ?? [],
     run: run2,
-    tasks: ordered.value
+    tasks: ordered.value,
+    ...spec.notify === void 0 ? {} : { notify: notifySettings(spec.notify) }
   });
 }
 var CompileContext = class {
@@ -92824,7 +93180,9 @@ var CompileContext = class {
       timeoutMs: timeout === void 0 ? null : parseDuration(timeout) ?? null,
       retries: retryPolicy4(defaults3.retries, spec.retries),
       if: this.condition(spec.if, at("if"), contexts),
-      cache: spec.cache ?? defaults3.cache ?? true
+      cache: spec.cache ?? defaults3.cache ?? true,
+      metrics: spec.metrics ?? [],
+      alerts: alertRules(this.spec.alerts, spec.alerts)
     };
   }
   command(spec, contexts, at) {
@@ -92914,14 +93272,16 @@ init_result();
 // src/validate/schema-validator.generated.ts
 var import_equal = __toESM(require_equal(), 1);
 var validate2 = validate20;
-var schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://dagline.dev/schema/pipeline.schema.json", "title": "Dagline pipeline", "description": "One Dagline pipeline: its tasks, what each needs, matrices that expand a task into one task per combination, and an optional schedule. Every `*.yml` / `*.yaml` file below the folder given to `dagline validate` is one pipeline. Reference: docs/language.md.", "$comment": 'Single source of truth of the pipeline format (docs/language.md describes it in prose; src/validate/pipeline.generated.ts is generated from this file by `npm run gen:types`). Error-message conventions, relied on by src/validate/schema.ts: (1) alternatives are written as type unions (`"type": ["string", "number"]` plus keywords that only apply to one of the types) instead of anyOf/oneOf, so one problem gives one ajv error; (2) patterns whose failures get a dedicated message live in `$defs` (`duration`, `taskName`, `pipelineName`, `date`), because the validator recognises them by the `$defs/<name>/` segment of the error\'s schemaPath; these four must hold no `$ref`, so that ajv inlines them and keeps that path (a definition holding a `$ref`, such as `task`, is compiled on its own and its errors\' schemaPath starts at `#/` of that definition); (3) the only anyOf is the run/args rule of `task`, whose branches are bare `required`s.', "type": "object", "properties": { "$schema": { "description": "The JSON Schema this file follows, for editors that read a `$schema` key (e.g. `../schema/pipeline.schema.json`). Dagline ignores it. Alternatively put `# yaml-language-server: $schema=../schema/pipeline.schema.json` on the first line.", "type": "string", "examples": ["../schema/pipeline.schema.json"] }, "version": { "description": "Format version of this file. Required; the only version is `1`.", "const": 1, "examples": [1] }, "name": { "$ref": "#/$defs/pipelineName", "description": "Pipeline name: lower-case letters, digits, `_`, `.` and `-`, starting with a letter or a digit. Default: the file name without its extension." }, "description": { "description": "Free text describing the pipeline.", "type": "string" }, "schedule": { "$ref": "#/$defs/schedule", "description": "When the pipeline runs: a five-field `cron` expression plus the range of logical dates (`start`, `end`) it covers, `catchup` and backfill parallelism (`max_active_runs`)." }, "params": { "description": "Values the pipeline reads as `${{ params.<name> }}`: name \u2192 any JSON value (string, number, boolean, list, mapping or null). Override one with `--param name=value`.", "type": "object", "additionalProperties": { "description": "A param value: any JSON value. Read it as `${{ params.<name> }}`; a string that is exactly one `${{ }}` keeps the value's type, so a list stays a list." }, "examples": [{ "models": ["xgboost", "random_forest"], "min_auc": 0.75 }] }, "env": { "$ref": "#/$defs/envMap", "description": "Environment variables for every task: name \u2192 string, number or boolean. Values may use `${{ }}` expressions; tasks read them as `${{ env.<name> }}`." }, "defaults": { "$ref": "#/$defs/defaults", "description": "Settings applied to every task that does not set its own: `timeout`, `retries`, `shell`, `working-directory`, `env`, `cache`." }, "tasks": { "description": "The pipeline's tasks, by name. Required, at least one. A task name starts with a letter or `_` and holds letters, digits, `_` and `-`.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/taskName" }, "additionalProperties": { "$ref": "#/$defs/task" } } }, "required": ["version", "tasks"], "additionalProperties": false, "$defs": { "duration": { "description": "A duration: one or more `<integer><unit>` parts with unit `ms`, `s`, `m`, `h` or `d` (`90s`, `10m`, `2h`, `1h30m`, `500ms`), or a non-negative number of seconds.", "$comment": "A type union rather than anyOf, so a bad value gives one error: `pattern` only applies to strings, `minimum` only to numbers.", "type": ["string", "number"], "pattern": "^(\\d+(ms|s|m|h|d))+$", "minimum": 0, "examples": ["90s", "10m", "2h", "1h30m", "500ms", 300] }, "taskName": { "description": "A task name: starts with a letter or `_`, then letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$", "examples": ["train", "validate_data", "build-features"] }, "pipelineName": { "description": "A pipeline name: lower-case letters, digits, `_`, `.` and `-`, starting with a letter or a digit.", "type": "string", "pattern": "^[a-z0-9][a-z0-9_.-]*$", "examples": ["churn-model", "daily.features"] }, "date": { "description": "A calendar date, `YYYY-MM-DD`.", "$comment": "The pattern checks the shape only; that the day exists (no 2024-02-30) is a semantic check (DAG019).", "type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}$", "examples": ["2024-01-01"] }, "expression": { "description": "An expression, written with or without `${{ }}` (`params.deploy` and `${{ params.deploy }}` mean the same), or a literal `true` / `false`. Grammar: literals (`null`, `true`, `false`, numbers, `'single-quoted strings'`), property access (`a.b`, `a['b']`, `a[0]`), `== != < <= > >=`, `&&`, `||`, `!`, parentheses and the functions `contains`, `startsWith`, `endsWith`, `format`, `join`, `toJSON`, `fromJSON`, and in `if:` `success()`, `failure()`, `always()`, `cancelled()`. Contexts: `params`, `matrix`, `run`, `env`, `needs`.", "$comment": "The type of `if` (docs/language.md: `if` | expression). string | boolean as a type union, so a wrong type is one `type` error at #/$defs/expression/type. Syntax and names are checked semantically, not here.", "type": ["string", "boolean"], "examples": ["${{ needs.select.outputs.best_auc >= params.min_auc }}", "params.deploy", "always()"] }, "envMap": { "description": "Environment variables: name \u2192 string, number or boolean. A name starts with a letter or `_` and holds letters, digits and `_`. Values may use `${{ }}` expressions.", "type": "object", "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" }, "additionalProperties": { "description": "The variable's value: a string (`${{ }}` expressions allowed), a number or a boolean; numbers and booleans are exported as their text.", "type": ["string", "number", "boolean"] }, "examples": [{ "MODEL_DIR": "models", "SEED": 42, "DATE": "${{ run.ds }}" }] }, "retries": { "description": "How a failed task is retried: a number of retries after the first try, or a mapping with `attempts`, `delay`, `backoff`, `max_delay`, `jitter` and `on`. Default: no retries.", "$comment": "A type union (integer | object) rather than anyOf: `minimum` applies to the integer form, `properties`/`additionalProperties` to the object form.", "type": ["integer", "object"], "minimum": 0, "properties": { "attempts": { "description": "Retries after the first try (integer \u2265 0); `0` never retries. Default `0`.", "type": "integer", "minimum": 0, "default": 0, "examples": [3] }, "delay": { "$ref": "#/$defs/duration", "description": "Wait before a retry: a duration such as `30s`, or a number of seconds. Default `10s`.", "default": "10s" }, "backoff": { "description": "How the wait between retries grows: `fixed` waits `delay` every time; `exponential` grows the wait from `delay` on each retry, up to `max_delay`. Default `fixed`.", "enum": ["fixed", "exponential"], "default": "fixed" }, "max_delay": { "$ref": "#/$defs/duration", "description": "The longest wait between retries with `backoff: exponential`: a duration or a number of seconds. Default `10m`.", "default": "10m" }, "jitter": { "description": "`true`: randomise each wait a little, so retries of many tasks do not all start at once. Default `false`.", "type": "boolean", "default": false }, "on": { "description": 'The failures that count as transient and are retried: exit codes (1\u2013255) and/or `"timeout"`. Other failures are not retried. Default (or `[]`): every failure is retried.', "type": "array", "items": { "description": 'An exit code from 1 to 255, or `"timeout"` for a task stopped by its `timeout`.', "$comment": 'integer 1..255 | "timeout" as a type union: minimum/maximum apply to integers, the pattern (exactly `timeout`) to strings.', "type": ["integer", "string"], "minimum": 1, "maximum": 255, "pattern": "^timeout$" }, "examples": [[137, "timeout"]] } }, "additionalProperties": false, "examples": [3, { "attempts": 3, "delay": "30s", "backoff": "exponential", "max_delay": "10m", "jitter": true }] }, "matrix": { "description": "Runs one concrete task per combination of axis values: the cross product of the axes, minus `exclude`, plus `include`. Every other key is an axis: a list, an expression such as `${{ params.models }}`, or `{ from: file }`. Each instance's id is `name[axis=value,\u2026]` with the axes sorted by name.", "$comment": "Axis names share the task-name pattern, written inline (not a $ref to taskName) so a bad axis name is not reported as a bad task name. That an axis list is non-empty and holds scalars is checked when compiling, not here.", "type": "object", "properties": { "include": { "description": "Combinations added after the cross product and `exclude`, as in GitHub workflows: each entry is a mapping of axis \u2192 value.", "type": "array", "items": { "description": "One combination to add: axis \u2192 value.", "type": "object", "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$" }, "additionalProperties": true }, "examples": [[{ "model": "xgboost", "region": "ap" }]] }, "exclude": { "description": "Combinations removed from the cross product: an entry matches a combination when every key it names matches.", "type": "array", "items": { "description": "A combination to remove: axis \u2192 value; axes it does not name match anything.", "type": "object", "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$" }, "additionalProperties": true }, "examples": [[{ "model": "random_forest", "region": "us" }]] } }, "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$" }, "additionalProperties": { "description": "A matrix axis: a list of values (`[eu, us]`), an expression that gives a list (`${{ params.models }}`), or `{ from: file }` naming a JSON or YAML file that holds a list.", "$comment": "A type union (array | string | object) rather than anyOf; `properties`, `required` and `additionalProperties` apply to the object form only.", "type": ["array", "string", "object"], "properties": { "from": { "description": "A JSON or YAML file holding a list of values, relative to the pipeline file's folder; it may not leave the repository.", "type": "string", "examples": ["config/sizes.json"] } }, "required": ["from"], "additionalProperties": false }, "examples": [{ "model": "${{ params.models }}", "region": ["eu", "us"] }] }, "schedule": { "description": "When the pipeline runs: a five-field `cron` expression plus the range of logical dates it covers.", "type": "object", "properties": { "cron": { "description": "When the pipeline is due, as a five-field cron expression (minute hour day-of-month month day-of-week, cron-parser syntax); each due time is a logical date. Required.", "type": "string", "examples": ["0 2 * * *", "30 6 * * 1-5"] }, "timezone": { "description": "The IANA time zone `cron` is read in, such as `Europe/Paris`. Default `UTC`.", "type": "string", "default": "UTC", "examples": ["Europe/Paris", "America/New_York"] }, "start": { "$ref": "#/$defs/date", "description": "The first logical date, `YYYY-MM-DD`." }, "end": { "$ref": "#/$defs/date", "description": "The last logical date, `YYYY-MM-DD`. Optional: without it the schedule has no end." }, "catchup": { "description": "On a scheduled run, `false` runs only the latest due logical date; `true` runs every missed one. Default `false`.", "type": "boolean", "default": false }, "max_active_runs": { "description": "How many logical dates a backfill runs at once (integer \u2265 1). Default `1`.", "type": "integer", "minimum": 1, "default": 1, "examples": [3] } }, "required": ["cron"], "additionalProperties": false, "examples": [{ "cron": "0 2 * * *", "start": "2024-01-01", "catchup": false, "max_active_runs": 3 }] }, "defaults": { "description": "Settings applied to every task that does not set its own.", "type": "object", "properties": { "timeout": { "$ref": "#/$defs/duration", "description": "Timeout of every task that sets none: a duration (`90s`, `10m`, `2h`, `1h30m`, `500ms`) or a number of seconds. Default: no timeout." }, "retries": { "$ref": "#/$defs/retries", "description": "Retries of every task: a number of retries, or `attempts`, `delay`, `backoff`, `max_delay`, `jitter`, `on`. A task's own `retries` override these key by key. Default: no retries." }, "shell": { "description": "Interpreter for `run` in every task that sets none (`bash`, `sh`, `python3`, \u2026). Default `bash` (run as `bash -eo pipefail -c`).", "type": "string", "default": "bash", "examples": ["bash", "sh", "python3"] }, "working-directory": { "description": "Folder every task runs in, relative to the pipeline file's folder; it may not leave the repository. Default: the pipeline file's folder.", "type": "string", "default": ".", "examples": ["ml"] }, "env": { "$ref": "#/$defs/envMap", "description": "Environment variables for every task: name \u2192 string, number or boolean (expressions allowed). A task's own `env` overrides them name by name." }, "cache": { "description": "`false`: every task that does not set `cache` has side effects and always runs. Default `true`.", "type": "boolean", "default": true } }, "additionalProperties": false, "examples": [{ "timeout": "2h", "retries": { "attempts": 3, "delay": "30s", "backoff": "exponential" } }] }, "task": { "description": "A task: a command (`run` or `args`, exactly one), what it needs, and optionally a matrix, inputs and outputs for caching, a timeout, retries and a condition.", "$comment": "Exactly one of run/args, as two rules that each give one clear ajv error: `not: {required: [run, args]}` fails with keyword `not` (schemaPath #/$defs/task/not) when both are set; the anyOf of bare `required`s fails with keyword `anyOf` (#/$defs/task/anyOf, plus one `required` error per branch that the validator folds into one message) when neither is. oneOf would report both cases with the same keyword and its branches would also fail on every other key. The generated TypeScript keeps both optional.", "type": "object", "properties": { "description": { "description": "Free text describing the task.", "type": "string" }, "run": { "description": "A shell script, run with `bash -eo pipefail -c` (or with `shell`). Every `${{ }}` value is inserted shell-quoted, so it stays one argument. Exactly one of `run` / `args`.", "type": "string", "examples": ["python scripts/train.py --model ${{ matrix.model }}"] }, "args": { "description": "A command and its arguments, run directly with no shell. Exactly one of `run` / `args`.", "type": "array", "minItems": 1, "items": { "description": "The command (first item) or one argument; `${{ }}` expressions allowed.", "type": "string" }, "examples": [["python", "scripts/train.py", "--model", "${{ matrix.model }}"]] }, "shell": { "description": "The interpreter for `run` (`bash`, `sh`, `python3`, \u2026). Default: `defaults.shell`, else `bash` (run as `bash -eo pipefail -c`).", "type": "string", "default": "bash", "examples": ["bash", "sh", "python3"] }, "working-directory": { "description": "Folder the task runs in, relative to the pipeline file's folder; it may not leave the repository. Default: `defaults.working-directory`, else the pipeline file's folder.", "type": "string", "default": ".", "examples": ["ml"] }, "env": { "$ref": "#/$defs/envMap", "description": "Extra environment variables for this task: name \u2192 string, number or boolean (expressions allowed). They override `defaults.env` name by name." }, "needs": { "description": "What must succeed before this task starts: a task name or a list of task names. Between matrix tasks, an instance needs the instances that agree on every shared axis (`evaluate[model=x]` needs `train[model=x]`); with no shared axis it needs every instance (fan-in).", "$comment": "string | array as a type union; the string form repeats the taskName pattern inline because a $ref to taskName (type string) would reject the list form.", "type": ["string", "array"], "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$", "items": { "$ref": "#/$defs/taskName" }, "uniqueItems": true, "examples": ["extract", ["train", "features"]] }, "matrix": { "$ref": "#/$defs/matrix", "description": "Runs one concrete task per combination: the cross product of the axes, minus `exclude`, plus `include`. An axis is a list, an expression such as `${{ params.models }}`, or `{ from: file }`. Instance ids are `name[axis=value,\u2026]`." }, "inputs": { "description": "Files whose content goes into the task's fingerprint: paths or globs, relative to the pipeline file's folder. The fingerprint also covers the expanded command and env and the fingerprints of the tasks it needs; a task whose fingerprint is already cached is fresh and does not run.", "type": "array", "items": { "description": "A path or glob, relative to the pipeline file's folder; it may not leave the repository. `${{ }}` expressions allowed.", "type": "string" }, "examples": [["scripts/train.py", "data/features/${{ run.ds }}.parquet"]] }, "outputs": { "description": "Files the task produces, relative to the pipeline file's folder. They are stored in the cache and restored when the task is fresh.", "type": "array", "items": { "description": "A path, relative to the pipeline file's folder; it may not leave the repository. `${{ }}` expressions allowed.", "type": "string" }, "examples": [["models/${{ matrix.model }}.pkl"]] }, "timeout": { "$ref": "#/$defs/duration", "description": "How long the task may run before it is stopped: `90s`, `10m`, `2h`, `1h30m`, `500ms`, or a number of seconds. Default: `defaults.timeout`, else no timeout." }, "retries": { "$ref": "#/$defs/retries", "description": 'How a failed task is retried: a number of retries after the first try, or `attempts`, `delay`, `backoff` (`fixed` / `exponential`), `max_delay`, `jitter`, `on` (exit codes or `"timeout"` that count as transient). Overrides `defaults.retries` key by key. Default: no retries.' }, "if": { "$ref": "#/$defs/expression", "description": "A condition: the task runs only when it is true. Write it with or without `${{ }}` (`if: params.deploy` and `if: ${{ params.deploy }}` mean the same), or as `true` / `false`. `success()`, `failure()`, `always()` and `cancelled()` may be used here. Default: run when everything it needs succeeded." }, "cache": { "description": "`false`: the task has side effects and always runs (it is never skipped as fresh). Default: `defaults.cache`, else `true`.", "type": "boolean", "default": true } }, "additionalProperties": false, "not": { "properties": { "run": true, "args": true }, "required": ["run", "args"] }, "anyOf": [{ "properties": { "run": true }, "required": ["run"] }, { "properties": { "args": true }, "required": ["args"] }] } } };
+var schema31 = { "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://dagline.dev/schema/pipeline.schema.json", "title": "Dagline pipeline", "description": "One Dagline pipeline: its tasks, what each needs, matrices that expand a task into one task per combination, and an optional schedule. Every `*.yml` / `*.yaml` file below the folder given to `dagline validate` is one pipeline. Reference: docs/language.md.", "$comment": 'Single source of truth of the pipeline format (docs/language.md describes it in prose; src/validate/pipeline.generated.ts is generated from this file by `npm run gen:types`). Error-message conventions, relied on by src/validate/schema.ts: (1) alternatives are written as type unions (`"type": ["string", "number"]` plus keywords that only apply to one of the types) instead of anyOf/oneOf, so one problem gives one ajv error; (2) patterns whose failures get a dedicated message live in `$defs` (`duration`, `taskName`, `pipelineName`, `date`, `envName`), because the validator recognises them by the `$defs/<name>/` segment of the error\'s schemaPath; these five must hold no `$ref`, so that ajv inlines them and keeps that path (a definition holding a `$ref`, such as `task`, is compiled on its own and its errors\' schemaPath starts at `#/` of that definition); (3) the only anyOf is the run/args rule of `task`, whose branches are bare `required`s.', "type": "object", "properties": { "$schema": { "description": "The JSON Schema this file follows, for editors that read a `$schema` key (e.g. `../schema/pipeline.schema.json`). Dagline ignores it. Alternatively put `# yaml-language-server: $schema=../schema/pipeline.schema.json` on the first line.", "type": "string", "examples": ["../schema/pipeline.schema.json"] }, "version": { "description": "Format version of this file. Required; the only version is `1`.", "const": 1, "examples": [1] }, "name": { "$ref": "#/$defs/pipelineName", "description": "Pipeline name: lower-case letters, digits, `_`, `.` and `-`, starting with a letter or a digit. Default: the file name without its extension." }, "description": { "description": "Free text describing the pipeline.", "type": "string" }, "schedule": { "$ref": "#/$defs/schedule", "description": "When the pipeline runs: a five-field `cron` expression plus the range of logical dates (`start`, `end`) it covers, `catchup` and backfill parallelism (`max_active_runs`)." }, "params": { "description": "Values the pipeline reads as `${{ params.<name> }}`: name \u2192 any JSON value (string, number, boolean, list, mapping or null). Override one with `--param name=value`.", "type": "object", "additionalProperties": { "description": "A param value: any JSON value. Read it as `${{ params.<name> }}`; a string that is exactly one `${{ }}` keeps the value's type, so a list stays a list." }, "examples": [{ "models": ["xgboost", "random_forest"], "min_auc": 0.75 }] }, "env": { "$ref": "#/$defs/envMap", "description": "Environment variables for every task: name \u2192 string, number or boolean. Values may use `${{ }}` expressions; tasks read them as `${{ env.<name> }}`." }, "secrets": { "description": "Environment variables whose values are secret: names, never values. Tasks read them from the environment as usual (`$API_TOKEN`; in GitHub Actions, set them on the step: `env: { API_TOKEN: ${{ secrets.API_TOKEN }} }`), and Dagline replaces their values (4 characters or more) with `***` in everything it prints or records. Expressions cannot read them, and the pipeline's own `env` may not give them a literal value.", "type": "array", "items": { "$ref": "#/$defs/envName" }, "uniqueItems": true, "examples": [["API_TOKEN", "WAREHOUSE_PASSWORD"]] }, "alerts": { "$ref": "#/$defs/alerts", "description": "Alert rules for every task; a task's own `alerts` override them key by key. Evaluated after each run against the run history (`.dagline/history`); an alert is a warning, never a failure." }, "notify": { "description": "Who hears about a run when it ends: a webhook (JSON POST; Slack and Teams incoming webhooks show its `text`) and, in the GitHub Action, one issue per failing pipeline. Failing to deliver is a warning, never a failed run.", "type": "object", "properties": { "webhook": { "description": "A JSON POST at the end of a run. Give the URL as `url`, or as `url_env`: the name of an environment variable holding it (list it in `secrets:` too; expressions cannot read secrets). The URL is never printed.", "type": "object", "properties": { "url": { "description": "The webhook's URL (http or https).", "type": "string", "pattern": "^https?://", "examples": ["https://hooks.slack.com/services/T000/B000/XXXX"] }, "url_env": { "$ref": "#/$defs/envName", "description": "An environment variable holding the webhook's URL, read when the run ends.", "examples": ["SLACK_WEBHOOK_URL"] }, "on": { "description": "When to post: `failure` (the run failed or was cancelled), `alert` (an alert fired), `success` (the run succeeded). Default `[failure]`.", "type": "array", "items": { "description": "`failure`, `alert` or `success`.", "enum": ["failure", "alert", "success"] }, "uniqueItems": true, "default": ["failure"], "examples": [["failure", "alert"]] } }, "additionalProperties": false, "not": { "properties": { "url": true, "url_env": true }, "required": ["url", "url_env"] }, "anyOf": [{ "properties": { "url": true }, "required": ["url"] }, { "properties": { "url_env": true }, "required": ["url_env"] }] }, "github_issue": { "description": "In the GitHub Action (needs `issues: write` for its token): open one issue when the pipeline fails, comment on it on each further failure, close it when the pipeline succeeds again.", "type": "boolean", "default": false } }, "additionalProperties": false, "examples": [{ "webhook": { "url_env": "SLACK_WEBHOOK_URL", "on": ["failure", "alert"] }, "github_issue": true }] }, "defaults": { "$ref": "#/$defs/defaults", "description": "Settings applied to every task that does not set its own: `timeout`, `retries`, `shell`, `working-directory`, `env`, `cache`." }, "tasks": { "description": "The pipeline's tasks, by name. Required, at least one. A task name starts with a letter or `_` and holds letters, digits, `_` and `-`.", "type": "object", "minProperties": 1, "propertyNames": { "$ref": "#/$defs/taskName" }, "additionalProperties": { "$ref": "#/$defs/task" } } }, "required": ["version", "tasks"], "additionalProperties": false, "$defs": { "alerts": { "description": "Alert rules, evaluated after a run against the run history. Each fires a warning (terminal, `::warning` in GitHub Actions, the job summary, and `notify` with `on: [alert]`).", "type": "object", "properties": { "slower_than": { "description": "Alert when a task that succeeded took more than this factor of the median duration of its last successful runs (only once it has at least 3). Default `2`.", "type": "number", "exclusiveMinimum": 1, "default": 2, "examples": [2, 1.5] }, "sla": { "$ref": "#/$defs/duration", "description": "Alert when a task took longer than this, whatever its history." }, "failure_rate": { "description": "Alert when the share of failed runs among the task's last `runs` runs (this one included) is above `max`.", "type": "object", "properties": { "max": { "type": "number", "minimum": 0, "maximum": 1, "description": "The highest acceptable share of failures, 0 to 1." }, "runs": { "type": "integer", "minimum": 1, "default": 10, "description": "How many of the last runs count. Default 10." } }, "required": ["max"], "additionalProperties": false, "examples": [{ "max": 0.5, "runs": 10 }] }, "outputs": { "description": "Bounds on numeric `key=value` outputs, by key: `min`, `max`, and `drop` (alert when the value fell by more than this fraction against the last run that had it).", "type": "object", "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" }, "additionalProperties": { "description": "The bounds of one output: at least one of `min`, `max` and `drop`.", "type": "object", "properties": { "min": { "type": "number", "description": "Alert when the value is below this." }, "max": { "type": "number", "description": "Alert when the value is above this." }, "drop": { "type": "number", "exclusiveMinimum": 0, "maximum": 1, "description": "Alert when the value fell by more than this fraction (0 to 1) against the last earlier run that had it." } }, "minProperties": 1, "additionalProperties": false }, "examples": [{ "rows": { "min": 100, "drop": 0.5 }, "auc": { "min": 0.75 } }] } }, "additionalProperties": false, "examples": [{ "slower_than": 2, "sla": "10m", "failure_rate": { "max": 0.5, "runs": 10 } }] }, "duration": { "description": "A duration: one or more `<integer><unit>` parts with unit `ms`, `s`, `m`, `h` or `d` (`90s`, `10m`, `2h`, `1h30m`, `500ms`), or a non-negative number of seconds.", "$comment": "A type union rather than anyOf, so a bad value gives one error: `pattern` only applies to strings, `minimum` only to numbers.", "type": ["string", "number"], "pattern": "^(\\d+(ms|s|m|h|d))+$", "minimum": 0, "examples": ["90s", "10m", "2h", "1h30m", "500ms", 300] }, "taskName": { "description": "A task name: starts with a letter or `_`, then letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$", "examples": ["train", "validate_data", "build-features"] }, "pipelineName": { "description": "A pipeline name: lower-case letters, digits, `_`, `.` and `-`, starting with a letter or a digit.", "type": "string", "pattern": "^[a-z0-9][a-z0-9_.-]*$", "examples": ["churn-model", "daily.features"] }, "date": { "description": "A calendar date, `YYYY-MM-DD`.", "$comment": "The pattern checks the shape only; that the day exists (no 2024-02-30) is a semantic check (DAG019).", "type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}$", "examples": ["2024-01-01"] }, "expression": { "description": "An expression, written with or without `${{ }}` (`params.deploy` and `${{ params.deploy }}` mean the same), or a literal `true` / `false`. Grammar: literals (`null`, `true`, `false`, numbers, `'single-quoted strings'`), property access (`a.b`, `a['b']`, `a[0]`), `== != < <= > >=`, `&&`, `||`, `!`, parentheses and the functions `contains`, `startsWith`, `endsWith`, `format`, `join`, `toJSON`, `fromJSON`, and in `if:` `success()`, `failure()`, `always()`, `cancelled()`. Contexts: `params`, `matrix`, `run`, `env`, `needs`.", "$comment": "The type of `if` (docs/language.md: `if` | expression). string | boolean as a type union, so a wrong type is one `type` error at #/$defs/expression/type. Syntax and names are checked semantically, not here.", "type": ["string", "boolean"], "examples": ["${{ needs.select.outputs.best_auc >= params.min_auc }}", "params.deploy", "always()"] }, "envName": { "description": "An environment variable name: starts with a letter or `_`, then letters, digits and `_`.", "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "examples": ["API_TOKEN", "MODEL_DIR"] }, "envMap": { "description": "Environment variables: name \u2192 string, number or boolean. A name starts with a letter or `_` and holds letters, digits and `_`. Values may use `${{ }}` expressions.", "type": "object", "propertyNames": { "$ref": "#/$defs/envName" }, "additionalProperties": { "description": "The variable's value: a string (`${{ }}` expressions allowed), a number or a boolean; numbers and booleans are exported as their text.", "type": ["string", "number", "boolean"] }, "examples": [{ "MODEL_DIR": "models", "SEED": 42, "DATE": "${{ run.ds }}" }] }, "retries": { "description": "How a failed task is retried: a number of retries after the first try, or a mapping with `attempts`, `delay`, `backoff`, `max_delay`, `jitter` and `on`. Default: no retries.", "$comment": "A type union (integer | object) rather than anyOf: `minimum` applies to the integer form, `properties`/`additionalProperties` to the object form.", "type": ["integer", "object"], "minimum": 0, "properties": { "attempts": { "description": "Retries after the first try (integer \u2265 0); `0` never retries. Default `0`.", "type": "integer", "minimum": 0, "default": 0, "examples": [3] }, "delay": { "$ref": "#/$defs/duration", "description": "Wait before a retry: a duration such as `30s`, or a number of seconds. Default `10s`.", "default": "10s" }, "backoff": { "description": "How the wait between retries grows: `fixed` waits `delay` every time; `exponential` grows the wait from `delay` on each retry, up to `max_delay`. Default `fixed`.", "enum": ["fixed", "exponential"], "default": "fixed" }, "max_delay": { "$ref": "#/$defs/duration", "description": "The longest wait between retries with `backoff: exponential`: a duration or a number of seconds. Default `10m`.", "default": "10m" }, "jitter": { "description": "`true`: randomise each wait a little, so retries of many tasks do not all start at once. Default `false`.", "type": "boolean", "default": false }, "on": { "description": 'The failures that count as transient and are retried: exit codes (1\u2013255) and/or `"timeout"`. Other failures are not retried. Default (or `[]`): every failure is retried.', "type": "array", "items": { "description": 'An exit code from 1 to 255, or `"timeout"` for a task stopped by its `timeout`.', "$comment": 'integer 1..255 | "timeout" as a type union: minimum/maximum apply to integers, the pattern (exactly `timeout`) to strings.', "type": ["integer", "string"], "minimum": 1, "maximum": 255, "pattern": "^timeout$" }, "examples": [[137, "timeout"]] } }, "additionalProperties": false, "examples": [3, { "attempts": 3, "delay": "30s", "backoff": "exponential", "max_delay": "10m", "jitter": true }] }, "matrix": { "description": "Runs one concrete task per combination of axis values: the cross product of the axes, minus `exclude`, plus `include`. Every other key is an axis: a list, an expression such as `${{ params.models }}`, or `{ from: file }`. Each instance's id is `name[axis=value,\u2026]` with the axes sorted by name.", "$comment": "Axis names share the task-name pattern, written inline (not a $ref to taskName) so a bad axis name is not reported as a bad task name. That an axis list is non-empty and holds scalars is checked when compiling, not here.", "type": "object", "properties": { "include": { "description": "Combinations added after the cross product and `exclude`, as in GitHub workflows: each entry is a mapping of axis \u2192 value.", "type": "array", "items": { "description": "One combination to add: axis \u2192 value.", "type": "object", "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$" }, "additionalProperties": true }, "examples": [[{ "model": "xgboost", "region": "ap" }]] }, "exclude": { "description": "Combinations removed from the cross product: an entry matches a combination when every key it names matches.", "type": "array", "items": { "description": "A combination to remove: axis \u2192 value; axes it does not name match anything.", "type": "object", "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$" }, "additionalProperties": true }, "examples": [[{ "model": "random_forest", "region": "us" }]] } }, "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$" }, "additionalProperties": { "description": "A matrix axis: a list of values (`[eu, us]`), an expression that gives a list (`${{ params.models }}`), or `{ from: file }` naming a JSON or YAML file that holds a list.", "$comment": "A type union (array | string | object) rather than anyOf; `properties`, `required` and `additionalProperties` apply to the object form only.", "type": ["array", "string", "object"], "properties": { "from": { "description": "A JSON or YAML file holding a list of values, relative to the pipeline file's folder; it may not leave the repository.", "type": "string", "examples": ["config/sizes.json"] } }, "required": ["from"], "additionalProperties": false }, "examples": [{ "model": "${{ params.models }}", "region": ["eu", "us"] }] }, "schedule": { "description": "When the pipeline runs: a five-field `cron` expression plus the range of logical dates it covers.", "type": "object", "properties": { "cron": { "description": "When the pipeline is due, as a five-field cron expression (minute hour day-of-month month day-of-week, cron-parser syntax); each due time is a logical date. Required.", "type": "string", "examples": ["0 2 * * *", "30 6 * * 1-5"] }, "timezone": { "description": "The IANA time zone `cron` is read in, such as `Europe/Paris`. Default `UTC`.", "type": "string", "default": "UTC", "examples": ["Europe/Paris", "America/New_York"] }, "start": { "$ref": "#/$defs/date", "description": "The first logical date, `YYYY-MM-DD`." }, "end": { "$ref": "#/$defs/date", "description": "The last logical date, `YYYY-MM-DD`. Optional: without it the schedule has no end." }, "catchup": { "description": "On a scheduled run, `false` runs only the latest due logical date; `true` runs every missed one. Default `false`.", "type": "boolean", "default": false }, "max_active_runs": { "description": "How many logical dates a backfill runs at once (integer \u2265 1). Default `1`.", "type": "integer", "minimum": 1, "default": 1, "examples": [3] } }, "required": ["cron"], "additionalProperties": false, "examples": [{ "cron": "0 2 * * *", "start": "2024-01-01", "catchup": false, "max_active_runs": 3 }] }, "defaults": { "description": "Settings applied to every task that does not set its own.", "type": "object", "properties": { "timeout": { "$ref": "#/$defs/duration", "description": "Timeout of every task that sets none: a duration (`90s`, `10m`, `2h`, `1h30m`, `500ms`) or a number of seconds. Default: no timeout." }, "retries": { "$ref": "#/$defs/retries", "description": "Retries of every task: a number of retries, or `attempts`, `delay`, `backoff`, `max_delay`, `jitter`, `on`. A task's own `retries` override these key by key. Default: no retries." }, "shell": { "description": "Interpreter for `run` in every task that sets none (`bash`, `sh`, `python3`, \u2026). Default `bash` (run as `bash -eo pipefail -c`).", "type": "string", "default": "bash", "examples": ["bash", "sh", "python3"] }, "working-directory": { "description": "Folder every task runs in, relative to the pipeline file's folder; it may not leave the repository. Default: the pipeline file's folder.", "type": "string", "default": ".", "examples": ["ml"] }, "env": { "$ref": "#/$defs/envMap", "description": "Environment variables for every task: name \u2192 string, number or boolean (expressions allowed). A task's own `env` overrides them name by name." }, "cache": { "description": "`false`: every task that does not set `cache` has side effects and always runs. Default `true`.", "type": "boolean", "default": true } }, "additionalProperties": false, "examples": [{ "timeout": "2h", "retries": { "attempts": 3, "delay": "30s", "backoff": "exponential" } }] }, "task": { "description": "A task: a command (`run` or `args`, exactly one), what it needs, and optionally a matrix, inputs and outputs for caching, a timeout, retries and a condition.", "$comment": "Exactly one of run/args, as two rules that each give one clear ajv error: `not: {required: [run, args]}` fails with keyword `not` (schemaPath #/$defs/task/not) when both are set; the anyOf of bare `required`s fails with keyword `anyOf` (#/$defs/task/anyOf, plus one `required` error per branch that the validator folds into one message) when neither is. oneOf would report both cases with the same keyword and its branches would also fail on every other key. The generated TypeScript keeps both optional.", "type": "object", "properties": { "description": { "description": "Free text describing the task.", "type": "string" }, "run": { "description": "A shell script, run with `bash -eo pipefail -c` (or with `shell`). Every `${{ }}` value is inserted shell-quoted, so it stays one argument. Exactly one of `run` / `args`.", "type": "string", "examples": ["python scripts/train.py --model ${{ matrix.model }}"] }, "args": { "description": "A command and its arguments, run directly with no shell. Exactly one of `run` / `args`.", "type": "array", "minItems": 1, "items": { "description": "The command (first item) or one argument; `${{ }}` expressions allowed.", "type": "string" }, "examples": [["python", "scripts/train.py", "--model", "${{ matrix.model }}"]] }, "shell": { "description": "The interpreter for `run` (`bash`, `sh`, `python3`, \u2026). Default: `defaults.shell`, else `bash` (run as `bash -eo pipefail -c`).", "type": "string", "default": "bash", "examples": ["bash", "sh", "python3"] }, "working-directory": { "description": "Folder the task runs in, relative to the pipeline file's folder; it may not leave the repository. Default: `defaults.working-directory`, else the pipeline file's folder.", "type": "string", "default": ".", "examples": ["ml"] }, "env": { "$ref": "#/$defs/envMap", "description": "Extra environment variables for this task: name \u2192 string, number or boolean (expressions allowed). They override `defaults.env` name by name." }, "needs": { "description": "What must succeed before this task starts: a task name or a list of task names. Between matrix tasks, an instance needs the instances that agree on every shared axis (`evaluate[model=x]` needs `train[model=x]`); with no shared axis it needs every instance (fan-in).", "$comment": "string | array as a type union; the string form repeats the taskName pattern inline because a $ref to taskName (type string) would reject the list form.", "type": ["string", "array"], "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$", "items": { "$ref": "#/$defs/taskName" }, "uniqueItems": true, "examples": ["extract", ["train", "features"]] }, "matrix": { "$ref": "#/$defs/matrix", "description": "Runs one concrete task per combination: the cross product of the axes, minus `exclude`, plus `include`. An axis is a list, an expression such as `${{ params.models }}`, or `{ from: file }`. Instance ids are `name[axis=value,\u2026]`." }, "inputs": { "description": "Files whose content goes into the task's fingerprint: paths or globs, relative to the pipeline file's folder. The fingerprint also covers the expanded command and env and the fingerprints of the tasks it needs; a task whose fingerprint is already cached is fresh and does not run.", "type": "array", "items": { "description": "A path or glob, relative to the pipeline file's folder; it may not leave the repository. `${{ }}` expressions allowed.", "type": "string" }, "examples": [["scripts/train.py", "data/features/${{ run.ds }}.parquet"]] }, "outputs": { "description": "Files the task produces, relative to the pipeline file's folder. They are stored in the cache and restored when the task is fresh.", "type": "array", "items": { "description": "A path, relative to the pipeline file's folder; it may not leave the repository. `${{ }}` expressions allowed.", "type": "string" }, "examples": [["models/${{ matrix.model }}.pkl"]] }, "timeout": { "$ref": "#/$defs/duration", "description": "How long the task may run before it is stopped: `90s`, `10m`, `2h`, `1h30m`, `500ms`, or a number of seconds. Default: `defaults.timeout`, else no timeout." }, "retries": { "$ref": "#/$defs/retries", "description": 'How a failed task is retried: a number of retries after the first try, or `attempts`, `delay`, `backoff` (`fixed` / `exponential`), `max_delay`, `jitter`, `on` (exit codes or `"timeout"` that count as transient). Overrides `defaults.retries` key by key. Default: no retries.' }, "if": { "$ref": "#/$defs/expression", "description": "A condition: the task runs only when it is true. Write it with or without `${{ }}` (`if: params.deploy` and `if: ${{ params.deploy }}` mean the same), or as `true` / `false`. `success()`, `failure()`, `always()` and `cancelled()` may be used here. Default: run when everything it needs succeeded." }, "cache": { "description": "`false`: the task has side effects and always runs (it is never skipped as fresh). Default: `defaults.cache`, else `true`.", "type": "boolean", "default": true }, "metrics": { "description": "`key=value` outputs of this task (written to `$DAGLINE_OUTPUT`) whose numeric values go into `--metrics-file` and `--pushgateway` as `dagline_output{pipeline,task,key}`. A value that is not a number is left out with a warning.", "type": "array", "items": { "description": "An output key.", "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" }, "uniqueItems": true, "examples": [["rows", "auc"]] }, "alerts": { "$ref": "#/$defs/alerts", "description": "Alert rules for this task, over the pipeline's `alerts` key by key." } }, "additionalProperties": false, "not": { "properties": { "run": true, "args": true }, "required": ["run", "args"] }, "anyOf": [{ "properties": { "run": true }, "required": ["run"] }, { "properties": { "args": true }, "required": ["args"] }] } } };
 var schema32 = { "description": "A pipeline name: lower-case letters, digits, `_`, `.` and `-`, starting with a letter or a digit.", "type": "string", "pattern": "^[a-z0-9][a-z0-9_.-]*$", "examples": ["churn-model", "daily.features"] };
-var schema36 = { "description": "Environment variables: name \u2192 string, number or boolean. A name starts with a letter or `_` and holds letters, digits and `_`. Values may use `${{ }}` expressions.", "type": "object", "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" }, "additionalProperties": { "description": "The variable's value: a string (`${{ }}` expressions allowed), a number or a boolean; numbers and booleans are exported as their text.", "type": ["string", "number", "boolean"] }, "examples": [{ "MODEL_DIR": "models", "SEED": 42, "DATE": "${{ run.ds }}" }] };
-var schema43 = { "description": "A task name: starts with a letter or `_`, then letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$", "examples": ["train", "validate_data", "build-features"] };
+var schema37 = { "description": "An environment variable name: starts with a letter or `_`, then letters, digits and `_`.", "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "examples": ["API_TOKEN", "MODEL_DIR"] };
+var schema47 = { "description": "A task name: starts with a letter or `_`, then letters, digits, `_` and `-`.", "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$", "examples": ["train", "validate_data", "build-features"] };
 var func1 = Object.prototype.hasOwnProperty;
+var func0 = typeof import_equal.default === "function" ? import_equal.default : import_equal.default.default;
 var pattern4 = new RegExp("^[a-z0-9][a-z0-9_.-]*$", "u");
 var pattern7 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-var pattern13 = new RegExp("^[A-Za-z_][A-Za-z0-9_-]*$", "u");
+var pattern11 = new RegExp("^https?://", "u");
+var pattern17 = new RegExp("^[A-Za-z_][A-Za-z0-9_-]*$", "u");
 var schema33 = { "description": "When the pipeline runs: a five-field `cron` expression plus the range of logical dates it covers.", "type": "object", "properties": { "cron": { "description": "When the pipeline is due, as a five-field cron expression (minute hour day-of-month month day-of-week, cron-parser syntax); each due time is a logical date. Required.", "type": "string", "examples": ["0 2 * * *", "30 6 * * 1-5"] }, "timezone": { "description": "The IANA time zone `cron` is read in, such as `Europe/Paris`. Default `UTC`.", "type": "string", "default": "UTC", "examples": ["Europe/Paris", "America/New_York"] }, "start": { "$ref": "#/$defs/date", "description": "The first logical date, `YYYY-MM-DD`." }, "end": { "$ref": "#/$defs/date", "description": "The last logical date, `YYYY-MM-DD`. Optional: without it the schedule has no end." }, "catchup": { "description": "On a scheduled run, `false` runs only the latest due logical date; `true` runs every missed one. Default `false`.", "type": "boolean", "default": false }, "max_active_runs": { "description": "How many logical dates a backfill runs at once (integer \u2265 1). Default `1`.", "type": "integer", "minimum": 1, "default": 1, "examples": [3] } }, "required": ["cron"], "additionalProperties": false, "examples": [{ "cron": "0 2 * * *", "start": "2024-01-01", "catchup": false, "max_active_runs": 3 }] };
 var schema34 = { "description": "A calendar date, `YYYY-MM-DD`.", "$comment": "The pattern checks the shape only; that the day exists (no 2024-02-30) is a semantic check (DAG019).", "type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}$", "examples": ["2024-01-01"] };
 var pattern5 = new RegExp("^\\d{4}-\\d{2}-\\d{2}$", "u");
@@ -93072,15 +93432,388 @@ function validate21(data, { instancePath = "", parentData, parentDataProperty, r
   return errors === 0;
 }
 validate21.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-var schema37 = { "description": "Settings applied to every task that does not set its own.", "type": "object", "properties": { "timeout": { "$ref": "#/$defs/duration", "description": "Timeout of every task that sets none: a duration (`90s`, `10m`, `2h`, `1h30m`, `500ms`) or a number of seconds. Default: no timeout." }, "retries": { "$ref": "#/$defs/retries", "description": "Retries of every task: a number of retries, or `attempts`, `delay`, `backoff`, `max_delay`, `jitter`, `on`. A task's own `retries` override these key by key. Default: no retries." }, "shell": { "description": "Interpreter for `run` in every task that sets none (`bash`, `sh`, `python3`, \u2026). Default `bash` (run as `bash -eo pipefail -c`).", "type": "string", "default": "bash", "examples": ["bash", "sh", "python3"] }, "working-directory": { "description": "Folder every task runs in, relative to the pipeline file's folder; it may not leave the repository. Default: the pipeline file's folder.", "type": "string", "default": ".", "examples": ["ml"] }, "env": { "$ref": "#/$defs/envMap", "description": "Environment variables for every task: name \u2192 string, number or boolean (expressions allowed). A task's own `env` overrides them name by name." }, "cache": { "description": "`false`: every task that does not set `cache` has side effects and always runs. Default `true`.", "type": "boolean", "default": true } }, "additionalProperties": false, "examples": [{ "timeout": "2h", "retries": { "attempts": 3, "delay": "30s", "backoff": "exponential" } }] };
-var schema38 = { "description": "A duration: one or more `<integer><unit>` parts with unit `ms`, `s`, `m`, `h` or `d` (`90s`, `10m`, `2h`, `1h30m`, `500ms`), or a non-negative number of seconds.", "$comment": "A type union rather than anyOf, so a bad value gives one error: `pattern` only applies to strings, `minimum` only to numbers.", "type": ["string", "number"], "pattern": "^(\\d+(ms|s|m|h|d))+$", "minimum": 0, "examples": ["90s", "10m", "2h", "1h30m", "500ms", 300] };
-var pattern8 = new RegExp("^(\\d+(ms|s|m|h|d))+$", "u");
-var schema39 = { "description": "How a failed task is retried: a number of retries after the first try, or a mapping with `attempts`, `delay`, `backoff`, `max_delay`, `jitter` and `on`. Default: no retries.", "$comment": "A type union (integer | object) rather than anyOf: `minimum` applies to the integer form, `properties`/`additionalProperties` to the object form.", "type": ["integer", "object"], "minimum": 0, "properties": { "attempts": { "description": "Retries after the first try (integer \u2265 0); `0` never retries. Default `0`.", "type": "integer", "minimum": 0, "default": 0, "examples": [3] }, "delay": { "$ref": "#/$defs/duration", "description": "Wait before a retry: a duration such as `30s`, or a number of seconds. Default `10s`.", "default": "10s" }, "backoff": { "description": "How the wait between retries grows: `fixed` waits `delay` every time; `exponential` grows the wait from `delay` on each retry, up to `max_delay`. Default `fixed`.", "enum": ["fixed", "exponential"], "default": "fixed" }, "max_delay": { "$ref": "#/$defs/duration", "description": "The longest wait between retries with `backoff: exponential`: a duration or a number of seconds. Default `10m`.", "default": "10m" }, "jitter": { "description": "`true`: randomise each wait a little, so retries of many tasks do not all start at once. Default `false`.", "type": "boolean", "default": false }, "on": { "description": 'The failures that count as transient and are retried: exit codes (1\u2013255) and/or `"timeout"`. Other failures are not retried. Default (or `[]`): every failure is retried.', "type": "array", "items": { "description": 'An exit code from 1 to 255, or `"timeout"` for a task stopped by its `timeout`.', "$comment": 'integer 1..255 | "timeout" as a type union: minimum/maximum apply to integers, the pattern (exactly `timeout`) to strings.', "type": ["integer", "string"], "minimum": 1, "maximum": 255, "pattern": "^timeout$" }, "examples": [[137, "timeout"]] } }, "additionalProperties": false, "examples": [3, { "attempts": 3, "delay": "30s", "backoff": "exponential", "max_delay": "10m", "jitter": true }] };
-var pattern11 = new RegExp("^timeout$", "u");
-function validate24(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+var schema36 = { "description": "Environment variables: name \u2192 string, number or boolean. A name starts with a letter or `_` and holds letters, digits and `_`. Values may use `${{ }}` expressions.", "type": "object", "propertyNames": { "$ref": "#/$defs/envName" }, "additionalProperties": { "description": "The variable's value: a string (`${{ }}` expressions allowed), a number or a boolean; numbers and booleans are exported as their text.", "type": ["string", "number", "boolean"] }, "examples": [{ "MODEL_DIR": "models", "SEED": 42, "DATE": "${{ run.ds }}" }] };
+function validate23(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate24.evaluated;
+  const evaluated0 = validate23.evaluated;
+  if (evaluated0.dynamicProps) {
+    evaluated0.props = void 0;
+  }
+  if (evaluated0.dynamicItems) {
+    evaluated0.items = void 0;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    for (const key0 in data) {
+      const _errs1 = errors;
+      if (typeof key0 === "string") {
+        if (!pattern7.test(key0)) {
+          const err0 = { instancePath, schemaPath: "#/$defs/envName/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_]*$"', schema: "^[A-Za-z_][A-Za-z0-9_]*$", parentSchema: schema37, data: key0, propertyName: key0 };
+          if (vErrors === null) {
+            vErrors = [err0];
+          } else {
+            vErrors.push(err0);
+          }
+          errors++;
+        }
+      } else {
+        const err1 = { instancePath, schemaPath: "#/$defs/envName/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.type, parentSchema: schema37, data: key0, propertyName: key0 };
+        if (vErrors === null) {
+          vErrors = [err1];
+        } else {
+          vErrors.push(err1);
+        }
+        errors++;
+      }
+      var valid0 = _errs1 === errors;
+      if (!valid0) {
+        const err2 = { instancePath, schemaPath: "#/propertyNames", keyword: "propertyNames", params: { propertyName: key0 }, message: "property name must be valid", schema: schema36.propertyNames, parentSchema: schema36, data };
+        if (vErrors === null) {
+          vErrors = [err2];
+        } else {
+          vErrors.push(err2);
+        }
+        errors++;
+      }
+    }
+    for (const key1 in data) {
+      let data0 = data[key1];
+      if (typeof data0 !== "string" && !(typeof data0 == "number" && isFinite(data0)) && typeof data0 !== "boolean") {
+        const err3 = { instancePath: instancePath + "/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/additionalProperties/type", keyword: "type", params: { type: schema36.additionalProperties.type }, message: "must be string,number,boolean", schema: schema36.additionalProperties.type, parentSchema: schema36.additionalProperties, data: data0 };
+        if (vErrors === null) {
+          vErrors = [err3];
+        } else {
+          vErrors.push(err3);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err4 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema36.type, parentSchema: schema36, data };
+    if (vErrors === null) {
+      vErrors = [err4];
+    } else {
+      vErrors.push(err4);
+    }
+    errors++;
+  }
+  validate23.errors = vErrors;
+  return errors === 0;
+}
+validate23.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+var schema39 = { "description": "Alert rules, evaluated after a run against the run history. Each fires a warning (terminal, `::warning` in GitHub Actions, the job summary, and `notify` with `on: [alert]`).", "type": "object", "properties": { "slower_than": { "description": "Alert when a task that succeeded took more than this factor of the median duration of its last successful runs (only once it has at least 3). Default `2`.", "type": "number", "exclusiveMinimum": 1, "default": 2, "examples": [2, 1.5] }, "sla": { "$ref": "#/$defs/duration", "description": "Alert when a task took longer than this, whatever its history." }, "failure_rate": { "description": "Alert when the share of failed runs among the task's last `runs` runs (this one included) is above `max`.", "type": "object", "properties": { "max": { "type": "number", "minimum": 0, "maximum": 1, "description": "The highest acceptable share of failures, 0 to 1." }, "runs": { "type": "integer", "minimum": 1, "default": 10, "description": "How many of the last runs count. Default 10." } }, "required": ["max"], "additionalProperties": false, "examples": [{ "max": 0.5, "runs": 10 }] }, "outputs": { "description": "Bounds on numeric `key=value` outputs, by key: `min`, `max`, and `drop` (alert when the value fell by more than this fraction against the last run that had it).", "type": "object", "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" }, "additionalProperties": { "description": "The bounds of one output: at least one of `min`, `max` and `drop`.", "type": "object", "properties": { "min": { "type": "number", "description": "Alert when the value is below this." }, "max": { "type": "number", "description": "Alert when the value is above this." }, "drop": { "type": "number", "exclusiveMinimum": 0, "maximum": 1, "description": "Alert when the value fell by more than this fraction (0 to 1) against the last earlier run that had it." } }, "minProperties": 1, "additionalProperties": false }, "examples": [{ "rows": { "min": 100, "drop": 0.5 }, "auc": { "min": 0.75 } }] } }, "additionalProperties": false, "examples": [{ "slower_than": 2, "sla": "10m", "failure_rate": { "max": 0.5, "runs": 10 } }] };
+var schema40 = { "description": "A duration: one or more `<integer><unit>` parts with unit `ms`, `s`, `m`, `h` or `d` (`90s`, `10m`, `2h`, `1h30m`, `500ms`), or a non-negative number of seconds.", "$comment": "A type union rather than anyOf, so a bad value gives one error: `pattern` only applies to strings, `minimum` only to numbers.", "type": ["string", "number"], "pattern": "^(\\d+(ms|s|m|h|d))+$", "minimum": 0, "examples": ["90s", "10m", "2h", "1h30m", "500ms", 300] };
+var pattern9 = new RegExp("^(\\d+(ms|s|m|h|d))+$", "u");
+function validate25(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  const evaluated0 = validate25.evaluated;
+  if (evaluated0.dynamicProps) {
+    evaluated0.props = void 0;
+  }
+  if (evaluated0.dynamicItems) {
+    evaluated0.items = void 0;
+  }
+  if (data && typeof data == "object" && !Array.isArray(data)) {
+    for (const key0 in data) {
+      if (!(key0 === "slower_than" || key0 === "sla" || key0 === "failure_rate" || key0 === "outputs")) {
+        const err0 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema39, data };
+        if (vErrors === null) {
+          vErrors = [err0];
+        } else {
+          vErrors.push(err0);
+        }
+        errors++;
+      }
+    }
+    if (data.slower_than !== void 0) {
+      let data0 = data.slower_than;
+      if (typeof data0 == "number" && isFinite(data0)) {
+        if (data0 <= 1 || isNaN(data0)) {
+          const err1 = { instancePath: instancePath + "/slower_than", schemaPath: "#/properties/slower_than/exclusiveMinimum", keyword: "exclusiveMinimum", params: { comparison: ">", limit: 1 }, message: "must be > 1", schema: 1, parentSchema: schema39.properties.slower_than, data: data0 };
+          if (vErrors === null) {
+            vErrors = [err1];
+          } else {
+            vErrors.push(err1);
+          }
+          errors++;
+        }
+      } else {
+        const err2 = { instancePath: instancePath + "/slower_than", schemaPath: "#/properties/slower_than/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema39.properties.slower_than.type, parentSchema: schema39.properties.slower_than, data: data0 };
+        if (vErrors === null) {
+          vErrors = [err2];
+        } else {
+          vErrors.push(err2);
+        }
+        errors++;
+      }
+    }
+    if (data.sla !== void 0) {
+      let data1 = data.sla;
+      if (typeof data1 !== "string" && !(typeof data1 == "number" && isFinite(data1))) {
+        const err3 = { instancePath: instancePath + "/sla", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: schema40.type }, message: "must be string,number", schema: schema40.type, parentSchema: schema40, data: data1 };
+        if (vErrors === null) {
+          vErrors = [err3];
+        } else {
+          vErrors.push(err3);
+        }
+        errors++;
+      }
+      if (typeof data1 == "number" && isFinite(data1)) {
+        if (data1 < 0 || isNaN(data1)) {
+          const err4 = { instancePath: instancePath + "/sla", schemaPath: "#/$defs/duration/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema40, data: data1 };
+          if (vErrors === null) {
+            vErrors = [err4];
+          } else {
+            vErrors.push(err4);
+          }
+          errors++;
+        }
+      }
+      if (typeof data1 === "string") {
+        if (!pattern9.test(data1)) {
+          const err5 = { instancePath: instancePath + "/sla", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^(\\d+(ms|s|m|h|d))+$" }, message: 'must match pattern "^(\\d+(ms|s|m|h|d))+$"', schema: "^(\\d+(ms|s|m|h|d))+$", parentSchema: schema40, data: data1 };
+          if (vErrors === null) {
+            vErrors = [err5];
+          } else {
+            vErrors.push(err5);
+          }
+          errors++;
+        }
+      }
+    }
+    if (data.failure_rate !== void 0) {
+      let data2 = data.failure_rate;
+      if (data2 && typeof data2 == "object" && !Array.isArray(data2)) {
+        if (data2.max === void 0) {
+          const err6 = { instancePath: instancePath + "/failure_rate", schemaPath: "#/properties/failure_rate/required", keyword: "required", params: { missingProperty: "max" }, message: "must have required property 'max'", schema: schema39.properties.failure_rate.required, parentSchema: schema39.properties.failure_rate, data: data2 };
+          if (vErrors === null) {
+            vErrors = [err6];
+          } else {
+            vErrors.push(err6);
+          }
+          errors++;
+        }
+        for (const key1 in data2) {
+          if (!(key1 === "max" || key1 === "runs")) {
+            const err7 = { instancePath: instancePath + "/failure_rate", schemaPath: "#/properties/failure_rate/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema39.properties.failure_rate, data: data2 };
+            if (vErrors === null) {
+              vErrors = [err7];
+            } else {
+              vErrors.push(err7);
+            }
+            errors++;
+          }
+        }
+        if (data2.max !== void 0) {
+          let data3 = data2.max;
+          if (typeof data3 == "number" && isFinite(data3)) {
+            if (data3 > 1 || isNaN(data3)) {
+              const err8 = { instancePath: instancePath + "/failure_rate/max", schemaPath: "#/properties/failure_rate/properties/max/maximum", keyword: "maximum", params: { comparison: "<=", limit: 1 }, message: "must be <= 1", schema: 1, parentSchema: schema39.properties.failure_rate.properties.max, data: data3 };
+              if (vErrors === null) {
+                vErrors = [err8];
+              } else {
+                vErrors.push(err8);
+              }
+              errors++;
+            }
+            if (data3 < 0 || isNaN(data3)) {
+              const err9 = { instancePath: instancePath + "/failure_rate/max", schemaPath: "#/properties/failure_rate/properties/max/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema39.properties.failure_rate.properties.max, data: data3 };
+              if (vErrors === null) {
+                vErrors = [err9];
+              } else {
+                vErrors.push(err9);
+              }
+              errors++;
+            }
+          } else {
+            const err10 = { instancePath: instancePath + "/failure_rate/max", schemaPath: "#/properties/failure_rate/properties/max/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema39.properties.failure_rate.properties.max.type, parentSchema: schema39.properties.failure_rate.properties.max, data: data3 };
+            if (vErrors === null) {
+              vErrors = [err10];
+            } else {
+              vErrors.push(err10);
+            }
+            errors++;
+          }
+        }
+        if (data2.runs !== void 0) {
+          let data4 = data2.runs;
+          if (!(typeof data4 == "number" && (!(data4 % 1) && !isNaN(data4)) && isFinite(data4))) {
+            const err11 = { instancePath: instancePath + "/failure_rate/runs", schemaPath: "#/properties/failure_rate/properties/runs/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema39.properties.failure_rate.properties.runs.type, parentSchema: schema39.properties.failure_rate.properties.runs, data: data4 };
+            if (vErrors === null) {
+              vErrors = [err11];
+            } else {
+              vErrors.push(err11);
+            }
+            errors++;
+          }
+          if (typeof data4 == "number" && isFinite(data4)) {
+            if (data4 < 1 || isNaN(data4)) {
+              const err12 = { instancePath: instancePath + "/failure_rate/runs", schemaPath: "#/properties/failure_rate/properties/runs/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema39.properties.failure_rate.properties.runs, data: data4 };
+              if (vErrors === null) {
+                vErrors = [err12];
+              } else {
+                vErrors.push(err12);
+              }
+              errors++;
+            }
+          }
+        }
+      } else {
+        const err13 = { instancePath: instancePath + "/failure_rate", schemaPath: "#/properties/failure_rate/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema39.properties.failure_rate.type, parentSchema: schema39.properties.failure_rate, data: data2 };
+        if (vErrors === null) {
+          vErrors = [err13];
+        } else {
+          vErrors.push(err13);
+        }
+        errors++;
+      }
+    }
+    if (data.outputs !== void 0) {
+      let data5 = data.outputs;
+      if (data5 && typeof data5 == "object" && !Array.isArray(data5)) {
+        for (const key2 in data5) {
+          const _errs17 = errors;
+          if (typeof key2 === "string") {
+            if (!pattern7.test(key2)) {
+              const err14 = { instancePath: instancePath + "/outputs", schemaPath: "#/properties/outputs/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_]*$"', schema: "^[A-Za-z_][A-Za-z0-9_]*$", parentSchema: schema39.properties.outputs.propertyNames, data: key2, propertyName: key2 };
+              if (vErrors === null) {
+                vErrors = [err14];
+              } else {
+                vErrors.push(err14);
+              }
+              errors++;
+            }
+          }
+          var valid3 = _errs17 === errors;
+          if (!valid3) {
+            const err15 = { instancePath: instancePath + "/outputs", schemaPath: "#/properties/outputs/propertyNames", keyword: "propertyNames", params: { propertyName: key2 }, message: "property name must be valid", schema: schema39.properties.outputs.propertyNames, parentSchema: schema39.properties.outputs, data: data5 };
+            if (vErrors === null) {
+              vErrors = [err15];
+            } else {
+              vErrors.push(err15);
+            }
+            errors++;
+          }
+        }
+        for (const key3 in data5) {
+          let data6 = data5[key3];
+          if (data6 && typeof data6 == "object" && !Array.isArray(data6)) {
+            if (Object.keys(data6).length < 1) {
+              const err16 = { instancePath: instancePath + "/outputs/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/outputs/additionalProperties/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema39.properties.outputs.additionalProperties, data: data6 };
+              if (vErrors === null) {
+                vErrors = [err16];
+              } else {
+                vErrors.push(err16);
+              }
+              errors++;
+            }
+            for (const key4 in data6) {
+              if (!(key4 === "min" || key4 === "max" || key4 === "drop")) {
+                const err17 = { instancePath: instancePath + "/outputs/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/outputs/additionalProperties/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key4 }, message: "must NOT have additional properties", schema: false, parentSchema: schema39.properties.outputs.additionalProperties, data: data6 };
+                if (vErrors === null) {
+                  vErrors = [err17];
+                } else {
+                  vErrors.push(err17);
+                }
+                errors++;
+              }
+            }
+            if (data6.min !== void 0) {
+              let data7 = data6.min;
+              if (!(typeof data7 == "number" && isFinite(data7))) {
+                const err18 = { instancePath: instancePath + "/outputs/" + key3.replace(/~/g, "~0").replace(/\//g, "~1") + "/min", schemaPath: "#/properties/outputs/additionalProperties/properties/min/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema39.properties.outputs.additionalProperties.properties.min.type, parentSchema: schema39.properties.outputs.additionalProperties.properties.min, data: data7 };
+                if (vErrors === null) {
+                  vErrors = [err18];
+                } else {
+                  vErrors.push(err18);
+                }
+                errors++;
+              }
+            }
+            if (data6.max !== void 0) {
+              let data8 = data6.max;
+              if (!(typeof data8 == "number" && isFinite(data8))) {
+                const err19 = { instancePath: instancePath + "/outputs/" + key3.replace(/~/g, "~0").replace(/\//g, "~1") + "/max", schemaPath: "#/properties/outputs/additionalProperties/properties/max/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema39.properties.outputs.additionalProperties.properties.max.type, parentSchema: schema39.properties.outputs.additionalProperties.properties.max, data: data8 };
+                if (vErrors === null) {
+                  vErrors = [err19];
+                } else {
+                  vErrors.push(err19);
+                }
+                errors++;
+              }
+            }
+            if (data6.drop !== void 0) {
+              let data9 = data6.drop;
+              if (typeof data9 == "number" && isFinite(data9)) {
+                if (data9 > 1 || isNaN(data9)) {
+                  const err20 = { instancePath: instancePath + "/outputs/" + key3.replace(/~/g, "~0").replace(/\//g, "~1") + "/drop", schemaPath: "#/properties/outputs/additionalProperties/properties/drop/maximum", keyword: "maximum", params: { comparison: "<=", limit: 1 }, message: "must be <= 1", schema: 1, parentSchema: schema39.properties.outputs.additionalProperties.properties.drop, data: data9 };
+                  if (vErrors === null) {
+                    vErrors = [err20];
+                  } else {
+                    vErrors.push(err20);
+                  }
+                  errors++;
+                }
+                if (data9 <= 0 || isNaN(data9)) {
+                  const err21 = { instancePath: instancePath + "/outputs/" + key3.replace(/~/g, "~0").replace(/\//g, "~1") + "/drop", schemaPath: "#/properties/outputs/additionalProperties/properties/drop/exclusiveMinimum", keyword: "exclusiveMinimum", params: { comparison: ">", limit: 0 }, message: "must be > 0", schema: 0, parentSchema: schema39.properties.outputs.additionalProperties.properties.drop, data: data9 };
+                  if (vErrors === null) {
+                    vErrors = [err21];
+                  } else {
+                    vErrors.push(err21);
+                  }
+                  errors++;
+                }
+              } else {
+                const err22 = { instancePath: instancePath + "/outputs/" + key3.replace(/~/g, "~0").replace(/\//g, "~1") + "/drop", schemaPath: "#/properties/outputs/additionalProperties/properties/drop/type", keyword: "type", params: { type: "number" }, message: "must be number", schema: schema39.properties.outputs.additionalProperties.properties.drop.type, parentSchema: schema39.properties.outputs.additionalProperties.properties.drop, data: data9 };
+                if (vErrors === null) {
+                  vErrors = [err22];
+                } else {
+                  vErrors.push(err22);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err23 = { instancePath: instancePath + "/outputs/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/properties/outputs/additionalProperties/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema39.properties.outputs.additionalProperties.type, parentSchema: schema39.properties.outputs.additionalProperties, data: data6 };
+            if (vErrors === null) {
+              vErrors = [err23];
+            } else {
+              vErrors.push(err23);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err24 = { instancePath: instancePath + "/outputs", schemaPath: "#/properties/outputs/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema39.properties.outputs.type, parentSchema: schema39.properties.outputs, data: data5 };
+        if (vErrors === null) {
+          vErrors = [err24];
+        } else {
+          vErrors.push(err24);
+        }
+        errors++;
+      }
+    }
+  } else {
+    const err25 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema39.type, parentSchema: schema39, data };
+    if (vErrors === null) {
+      vErrors = [err25];
+    } else {
+      vErrors.push(err25);
+    }
+    errors++;
+  }
+  validate25.errors = vErrors;
+  return errors === 0;
+}
+validate25.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+var schema42 = { "description": "Settings applied to every task that does not set its own.", "type": "object", "properties": { "timeout": { "$ref": "#/$defs/duration", "description": "Timeout of every task that sets none: a duration (`90s`, `10m`, `2h`, `1h30m`, `500ms`) or a number of seconds. Default: no timeout." }, "retries": { "$ref": "#/$defs/retries", "description": "Retries of every task: a number of retries, or `attempts`, `delay`, `backoff`, `max_delay`, `jitter`, `on`. A task's own `retries` override these key by key. Default: no retries." }, "shell": { "description": "Interpreter for `run` in every task that sets none (`bash`, `sh`, `python3`, \u2026). Default `bash` (run as `bash -eo pipefail -c`).", "type": "string", "default": "bash", "examples": ["bash", "sh", "python3"] }, "working-directory": { "description": "Folder every task runs in, relative to the pipeline file's folder; it may not leave the repository. Default: the pipeline file's folder.", "type": "string", "default": ".", "examples": ["ml"] }, "env": { "$ref": "#/$defs/envMap", "description": "Environment variables for every task: name \u2192 string, number or boolean (expressions allowed). A task's own `env` overrides them name by name." }, "cache": { "description": "`false`: every task that does not set `cache` has side effects and always runs. Default `true`.", "type": "boolean", "default": true } }, "additionalProperties": false, "examples": [{ "timeout": "2h", "retries": { "attempts": 3, "delay": "30s", "backoff": "exponential" } }] };
+var schema44 = { "description": "How a failed task is retried: a number of retries after the first try, or a mapping with `attempts`, `delay`, `backoff`, `max_delay`, `jitter` and `on`. Default: no retries.", "$comment": "A type union (integer | object) rather than anyOf: `minimum` applies to the integer form, `properties`/`additionalProperties` to the object form.", "type": ["integer", "object"], "minimum": 0, "properties": { "attempts": { "description": "Retries after the first try (integer \u2265 0); `0` never retries. Default `0`.", "type": "integer", "minimum": 0, "default": 0, "examples": [3] }, "delay": { "$ref": "#/$defs/duration", "description": "Wait before a retry: a duration such as `30s`, or a number of seconds. Default `10s`.", "default": "10s" }, "backoff": { "description": "How the wait between retries grows: `fixed` waits `delay` every time; `exponential` grows the wait from `delay` on each retry, up to `max_delay`. Default `fixed`.", "enum": ["fixed", "exponential"], "default": "fixed" }, "max_delay": { "$ref": "#/$defs/duration", "description": "The longest wait between retries with `backoff: exponential`: a duration or a number of seconds. Default `10m`.", "default": "10m" }, "jitter": { "description": "`true`: randomise each wait a little, so retries of many tasks do not all start at once. Default `false`.", "type": "boolean", "default": false }, "on": { "description": 'The failures that count as transient and are retried: exit codes (1\u2013255) and/or `"timeout"`. Other failures are not retried. Default (or `[]`): every failure is retried.', "type": "array", "items": { "description": 'An exit code from 1 to 255, or `"timeout"` for a task stopped by its `timeout`.', "$comment": 'integer 1..255 | "timeout" as a type union: minimum/maximum apply to integers, the pattern (exactly `timeout`) to strings.', "type": ["integer", "string"], "minimum": 1, "maximum": 255, "pattern": "^timeout$" }, "examples": [[137, "timeout"]] } }, "additionalProperties": false, "examples": [3, { "attempts": 3, "delay": "30s", "backoff": "exponential", "max_delay": "10m", "jitter": true }] };
+var pattern16 = new RegExp("^timeout$", "u");
+function validate28(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+  let vErrors = null;
+  let errors = 0;
+  const evaluated0 = validate28.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = void 0;
   }
@@ -93088,7 +93821,7 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
     evaluated0.items = void 0;
   }
   if (!(typeof data == "number" && (!(data % 1) && !isNaN(data)) && isFinite(data)) && !(data && typeof data == "object" && !Array.isArray(data))) {
-    const err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: schema39.type }, message: "must be integer,object", schema: schema39.type, parentSchema: schema39, data };
+    const err0 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: schema44.type }, message: "must be integer,object", schema: schema44.type, parentSchema: schema44, data };
     if (vErrors === null) {
       vErrors = [err0];
     } else {
@@ -93098,7 +93831,7 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
   }
   if (typeof data == "number" && isFinite(data)) {
     if (data < 0 || isNaN(data)) {
-      const err1 = { instancePath, schemaPath: "#/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema39, data };
+      const err1 = { instancePath, schemaPath: "#/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema44, data };
       if (vErrors === null) {
         vErrors = [err1];
       } else {
@@ -93110,7 +93843,7 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
   if (data && typeof data == "object" && !Array.isArray(data)) {
     for (const key0 in data) {
       if (!(key0 === "attempts" || key0 === "delay" || key0 === "backoff" || key0 === "max_delay" || key0 === "jitter" || key0 === "on")) {
-        const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema39, data };
+        const err2 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema44, data };
         if (vErrors === null) {
           vErrors = [err2];
         } else {
@@ -93122,7 +93855,7 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.attempts !== void 0) {
       let data0 = data.attempts;
       if (!(typeof data0 == "number" && (!(data0 % 1) && !isNaN(data0)) && isFinite(data0))) {
-        const err3 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema39.properties.attempts.type, parentSchema: schema39.properties.attempts, data: data0 };
+        const err3 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/type", keyword: "type", params: { type: "integer" }, message: "must be integer", schema: schema44.properties.attempts.type, parentSchema: schema44.properties.attempts, data: data0 };
         if (vErrors === null) {
           vErrors = [err3];
         } else {
@@ -93132,7 +93865,7 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data0 == "number" && isFinite(data0)) {
         if (data0 < 0 || isNaN(data0)) {
-          const err4 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema39.properties.attempts, data: data0 };
+          const err4 = { instancePath: instancePath + "/attempts", schemaPath: "#/properties/attempts/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema44.properties.attempts, data: data0 };
           if (vErrors === null) {
             vErrors = [err4];
           } else {
@@ -93145,7 +93878,7 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.delay !== void 0) {
       let data1 = data.delay;
       if (typeof data1 !== "string" && !(typeof data1 == "number" && isFinite(data1))) {
-        const err5 = { instancePath: instancePath + "/delay", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: schema38.type }, message: "must be string,number", schema: schema38.type, parentSchema: schema38, data: data1 };
+        const err5 = { instancePath: instancePath + "/delay", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: schema40.type }, message: "must be string,number", schema: schema40.type, parentSchema: schema40, data: data1 };
         if (vErrors === null) {
           vErrors = [err5];
         } else {
@@ -93155,7 +93888,7 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data1 == "number" && isFinite(data1)) {
         if (data1 < 0 || isNaN(data1)) {
-          const err6 = { instancePath: instancePath + "/delay", schemaPath: "#/$defs/duration/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema38, data: data1 };
+          const err6 = { instancePath: instancePath + "/delay", schemaPath: "#/$defs/duration/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema40, data: data1 };
           if (vErrors === null) {
             vErrors = [err6];
           } else {
@@ -93165,8 +93898,8 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
         }
       }
       if (typeof data1 === "string") {
-        if (!pattern8.test(data1)) {
-          const err7 = { instancePath: instancePath + "/delay", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^(\\d+(ms|s|m|h|d))+$" }, message: 'must match pattern "^(\\d+(ms|s|m|h|d))+$"', schema: "^(\\d+(ms|s|m|h|d))+$", parentSchema: schema38, data: data1 };
+        if (!pattern9.test(data1)) {
+          const err7 = { instancePath: instancePath + "/delay", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^(\\d+(ms|s|m|h|d))+$" }, message: 'must match pattern "^(\\d+(ms|s|m|h|d))+$"', schema: "^(\\d+(ms|s|m|h|d))+$", parentSchema: schema40, data: data1 };
           if (vErrors === null) {
             vErrors = [err7];
           } else {
@@ -93179,7 +93912,7 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.backoff !== void 0) {
       let data2 = data.backoff;
       if (!(data2 === "fixed" || data2 === "exponential")) {
-        const err8 = { instancePath: instancePath + "/backoff", schemaPath: "#/properties/backoff/enum", keyword: "enum", params: { allowedValues: schema39.properties.backoff.enum }, message: "must be equal to one of the allowed values", schema: schema39.properties.backoff.enum, parentSchema: schema39.properties.backoff, data: data2 };
+        const err8 = { instancePath: instancePath + "/backoff", schemaPath: "#/properties/backoff/enum", keyword: "enum", params: { allowedValues: schema44.properties.backoff.enum }, message: "must be equal to one of the allowed values", schema: schema44.properties.backoff.enum, parentSchema: schema44.properties.backoff, data: data2 };
         if (vErrors === null) {
           vErrors = [err8];
         } else {
@@ -93191,7 +93924,7 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.max_delay !== void 0) {
       let data3 = data.max_delay;
       if (typeof data3 !== "string" && !(typeof data3 == "number" && isFinite(data3))) {
-        const err9 = { instancePath: instancePath + "/max_delay", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: schema38.type }, message: "must be string,number", schema: schema38.type, parentSchema: schema38, data: data3 };
+        const err9 = { instancePath: instancePath + "/max_delay", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: schema40.type }, message: "must be string,number", schema: schema40.type, parentSchema: schema40, data: data3 };
         if (vErrors === null) {
           vErrors = [err9];
         } else {
@@ -93201,7 +93934,7 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data3 == "number" && isFinite(data3)) {
         if (data3 < 0 || isNaN(data3)) {
-          const err10 = { instancePath: instancePath + "/max_delay", schemaPath: "#/$defs/duration/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema38, data: data3 };
+          const err10 = { instancePath: instancePath + "/max_delay", schemaPath: "#/$defs/duration/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema40, data: data3 };
           if (vErrors === null) {
             vErrors = [err10];
           } else {
@@ -93211,8 +93944,8 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
         }
       }
       if (typeof data3 === "string") {
-        if (!pattern8.test(data3)) {
-          const err11 = { instancePath: instancePath + "/max_delay", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^(\\d+(ms|s|m|h|d))+$" }, message: 'must match pattern "^(\\d+(ms|s|m|h|d))+$"', schema: "^(\\d+(ms|s|m|h|d))+$", parentSchema: schema38, data: data3 };
+        if (!pattern9.test(data3)) {
+          const err11 = { instancePath: instancePath + "/max_delay", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^(\\d+(ms|s|m|h|d))+$" }, message: 'must match pattern "^(\\d+(ms|s|m|h|d))+$"', schema: "^(\\d+(ms|s|m|h|d))+$", parentSchema: schema40, data: data3 };
           if (vErrors === null) {
             vErrors = [err11];
           } else {
@@ -93225,7 +93958,7 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.jitter !== void 0) {
       let data4 = data.jitter;
       if (typeof data4 !== "boolean") {
-        const err12 = { instancePath: instancePath + "/jitter", schemaPath: "#/properties/jitter/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema39.properties.jitter.type, parentSchema: schema39.properties.jitter, data: data4 };
+        const err12 = { instancePath: instancePath + "/jitter", schemaPath: "#/properties/jitter/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema44.properties.jitter.type, parentSchema: schema44.properties.jitter, data: data4 };
         if (vErrors === null) {
           vErrors = [err12];
         } else {
@@ -93241,7 +93974,7 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
         for (let i0 = 0; i0 < len0; i0++) {
           let data6 = data5[i0];
           if (!(typeof data6 == "number" && (!(data6 % 1) && !isNaN(data6)) && isFinite(data6)) && typeof data6 !== "string") {
-            const err13 = { instancePath: instancePath + "/on/" + i0, schemaPath: "#/properties/on/items/type", keyword: "type", params: { type: schema39.properties.on.items.type }, message: "must be integer,string", schema: schema39.properties.on.items.type, parentSchema: schema39.properties.on.items, data: data6 };
+            const err13 = { instancePath: instancePath + "/on/" + i0, schemaPath: "#/properties/on/items/type", keyword: "type", params: { type: schema44.properties.on.items.type }, message: "must be integer,string", schema: schema44.properties.on.items.type, parentSchema: schema44.properties.on.items, data: data6 };
             if (vErrors === null) {
               vErrors = [err13];
             } else {
@@ -93251,7 +93984,7 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
           }
           if (typeof data6 == "number" && isFinite(data6)) {
             if (data6 > 255 || isNaN(data6)) {
-              const err14 = { instancePath: instancePath + "/on/" + i0, schemaPath: "#/properties/on/items/maximum", keyword: "maximum", params: { comparison: "<=", limit: 255 }, message: "must be <= 255", schema: 255, parentSchema: schema39.properties.on.items, data: data6 };
+              const err14 = { instancePath: instancePath + "/on/" + i0, schemaPath: "#/properties/on/items/maximum", keyword: "maximum", params: { comparison: "<=", limit: 255 }, message: "must be <= 255", schema: 255, parentSchema: schema44.properties.on.items, data: data6 };
               if (vErrors === null) {
                 vErrors = [err14];
               } else {
@@ -93260,7 +93993,7 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
               errors++;
             }
             if (data6 < 1 || isNaN(data6)) {
-              const err15 = { instancePath: instancePath + "/on/" + i0, schemaPath: "#/properties/on/items/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema39.properties.on.items, data: data6 };
+              const err15 = { instancePath: instancePath + "/on/" + i0, schemaPath: "#/properties/on/items/minimum", keyword: "minimum", params: { comparison: ">=", limit: 1 }, message: "must be >= 1", schema: 1, parentSchema: schema44.properties.on.items, data: data6 };
               if (vErrors === null) {
                 vErrors = [err15];
               } else {
@@ -93270,8 +94003,8 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
           if (typeof data6 === "string") {
-            if (!pattern11.test(data6)) {
-              const err16 = { instancePath: instancePath + "/on/" + i0, schemaPath: "#/properties/on/items/pattern", keyword: "pattern", params: { pattern: "^timeout$" }, message: 'must match pattern "^timeout$"', schema: "^timeout$", parentSchema: schema39.properties.on.items, data: data6 };
+            if (!pattern16.test(data6)) {
+              const err16 = { instancePath: instancePath + "/on/" + i0, schemaPath: "#/properties/on/items/pattern", keyword: "pattern", params: { pattern: "^timeout$" }, message: 'must match pattern "^timeout$"', schema: "^timeout$", parentSchema: schema44.properties.on.items, data: data6 };
               if (vErrors === null) {
                 vErrors = [err16];
               } else {
@@ -93282,7 +94015,7 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
           }
         }
       } else {
-        const err17 = { instancePath: instancePath + "/on", schemaPath: "#/properties/on/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema39.properties.on.type, parentSchema: schema39.properties.on, data: data5 };
+        const err17 = { instancePath: instancePath + "/on", schemaPath: "#/properties/on/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema44.properties.on.type, parentSchema: schema44.properties.on, data: data5 };
         if (vErrors === null) {
           vErrors = [err17];
         } else {
@@ -93292,14 +94025,14 @@ function validate24(data, { instancePath = "", parentData, parentDataProperty, r
       }
     }
   }
-  validate24.errors = vErrors;
+  validate28.errors = vErrors;
   return errors === 0;
 }
-validate24.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-function validate23(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate28.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+function validate27(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate23.evaluated;
+  const evaluated0 = validate27.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = void 0;
   }
@@ -93309,7 +94042,7 @@ function validate23(data, { instancePath = "", parentData, parentDataProperty, r
   if (data && typeof data == "object" && !Array.isArray(data)) {
     for (const key0 in data) {
       if (!(key0 === "timeout" || key0 === "retries" || key0 === "shell" || key0 === "working-directory" || key0 === "env" || key0 === "cache")) {
-        const err0 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema37, data };
+        const err0 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema42, data };
         if (vErrors === null) {
           vErrors = [err0];
         } else {
@@ -93321,7 +94054,7 @@ function validate23(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.timeout !== void 0) {
       let data0 = data.timeout;
       if (typeof data0 !== "string" && !(typeof data0 == "number" && isFinite(data0))) {
-        const err1 = { instancePath: instancePath + "/timeout", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: schema38.type }, message: "must be string,number", schema: schema38.type, parentSchema: schema38, data: data0 };
+        const err1 = { instancePath: instancePath + "/timeout", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: schema40.type }, message: "must be string,number", schema: schema40.type, parentSchema: schema40, data: data0 };
         if (vErrors === null) {
           vErrors = [err1];
         } else {
@@ -93331,7 +94064,7 @@ function validate23(data, { instancePath = "", parentData, parentDataProperty, r
       }
       if (typeof data0 == "number" && isFinite(data0)) {
         if (data0 < 0 || isNaN(data0)) {
-          const err2 = { instancePath: instancePath + "/timeout", schemaPath: "#/$defs/duration/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema38, data: data0 };
+          const err2 = { instancePath: instancePath + "/timeout", schemaPath: "#/$defs/duration/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema40, data: data0 };
           if (vErrors === null) {
             vErrors = [err2];
           } else {
@@ -93341,8 +94074,8 @@ function validate23(data, { instancePath = "", parentData, parentDataProperty, r
         }
       }
       if (typeof data0 === "string") {
-        if (!pattern8.test(data0)) {
-          const err3 = { instancePath: instancePath + "/timeout", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^(\\d+(ms|s|m|h|d))+$" }, message: 'must match pattern "^(\\d+(ms|s|m|h|d))+$"', schema: "^(\\d+(ms|s|m|h|d))+$", parentSchema: schema38, data: data0 };
+        if (!pattern9.test(data0)) {
+          const err3 = { instancePath: instancePath + "/timeout", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^(\\d+(ms|s|m|h|d))+$" }, message: 'must match pattern "^(\\d+(ms|s|m|h|d))+$"', schema: "^(\\d+(ms|s|m|h|d))+$", parentSchema: schema40, data: data0 };
           if (vErrors === null) {
             vErrors = [err3];
           } else {
@@ -93353,15 +94086,15 @@ function validate23(data, { instancePath = "", parentData, parentDataProperty, r
       }
     }
     if (data.retries !== void 0) {
-      if (!validate24(data.retries, { instancePath: instancePath + "/retries", parentData: data, parentDataProperty: "retries", rootData, dynamicAnchors })) {
-        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
+      if (!validate28(data.retries, { instancePath: instancePath + "/retries", parentData: data, parentDataProperty: "retries", rootData, dynamicAnchors })) {
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
         errors = vErrors.length;
       }
     }
     if (data.shell !== void 0) {
       let data2 = data.shell;
       if (typeof data2 !== "string") {
-        const err4 = { instancePath: instancePath + "/shell", schemaPath: "#/properties/shell/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.properties.shell.type, parentSchema: schema37.properties.shell, data: data2 };
+        const err4 = { instancePath: instancePath + "/shell", schemaPath: "#/properties/shell/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties.shell.type, parentSchema: schema42.properties.shell, data: data2 };
         if (vErrors === null) {
           vErrors = [err4];
         } else {
@@ -93373,7 +94106,7 @@ function validate23(data, { instancePath = "", parentData, parentDataProperty, r
     if (data["working-directory"] !== void 0) {
       let data3 = data["working-directory"];
       if (typeof data3 !== "string") {
-        const err5 = { instancePath: instancePath + "/working-directory", schemaPath: "#/properties/working-directory/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.properties["working-directory"].type, parentSchema: schema37.properties["working-directory"], data: data3 };
+        const err5 = { instancePath: instancePath + "/working-directory", schemaPath: "#/properties/working-directory/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema42.properties["working-directory"].type, parentSchema: schema42.properties["working-directory"], data: data3 };
         if (vErrors === null) {
           vErrors = [err5];
         } else {
@@ -93383,87 +94116,43 @@ function validate23(data, { instancePath = "", parentData, parentDataProperty, r
       }
     }
     if (data.env !== void 0) {
-      let data4 = data.env;
-      if (data4 && typeof data4 == "object" && !Array.isArray(data4)) {
-        for (const key1 in data4) {
-          const _errs14 = errors;
-          if (typeof key1 === "string") {
-            if (!pattern7.test(key1)) {
-              const err6 = { instancePath: instancePath + "/env", schemaPath: "#/$defs/envMap/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_]*$"', schema: "^[A-Za-z_][A-Za-z0-9_]*$", parentSchema: schema36.propertyNames, data: key1, propertyName: key1 };
-              if (vErrors === null) {
-                vErrors = [err6];
-              } else {
-                vErrors.push(err6);
-              }
-              errors++;
-            }
-          }
-          var valid3 = _errs14 === errors;
-          if (!valid3) {
-            const err7 = { instancePath: instancePath + "/env", schemaPath: "#/$defs/envMap/propertyNames", keyword: "propertyNames", params: { propertyName: key1 }, message: "property name must be valid", schema: schema36.propertyNames, parentSchema: schema36, data: data4 };
-            if (vErrors === null) {
-              vErrors = [err7];
-            } else {
-              vErrors.push(err7);
-            }
-            errors++;
-          }
-        }
-        for (const key2 in data4) {
-          let data5 = data4[key2];
-          if (typeof data5 !== "string" && !(typeof data5 == "number" && isFinite(data5)) && typeof data5 !== "boolean") {
-            const err8 = { instancePath: instancePath + "/env/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/$defs/envMap/additionalProperties/type", keyword: "type", params: { type: schema36.additionalProperties.type }, message: "must be string,number,boolean", schema: schema36.additionalProperties.type, parentSchema: schema36.additionalProperties, data: data5 };
-            if (vErrors === null) {
-              vErrors = [err8];
-            } else {
-              vErrors.push(err8);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err9 = { instancePath: instancePath + "/env", schemaPath: "#/$defs/envMap/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema36.type, parentSchema: schema36, data: data4 };
-        if (vErrors === null) {
-          vErrors = [err9];
-        } else {
-          vErrors.push(err9);
-        }
-        errors++;
+      if (!validate23(data.env, { instancePath: instancePath + "/env", parentData: data, parentDataProperty: "env", rootData, dynamicAnchors })) {
+        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+        errors = vErrors.length;
       }
     }
     if (data.cache !== void 0) {
-      let data6 = data.cache;
-      if (typeof data6 !== "boolean") {
-        const err10 = { instancePath: instancePath + "/cache", schemaPath: "#/properties/cache/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema37.properties.cache.type, parentSchema: schema37.properties.cache, data: data6 };
+      let data5 = data.cache;
+      if (typeof data5 !== "boolean") {
+        const err6 = { instancePath: instancePath + "/cache", schemaPath: "#/properties/cache/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema42.properties.cache.type, parentSchema: schema42.properties.cache, data: data5 };
         if (vErrors === null) {
-          vErrors = [err10];
+          vErrors = [err6];
         } else {
-          vErrors.push(err10);
+          vErrors.push(err6);
         }
         errors++;
       }
     }
   } else {
-    const err11 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema37.type, parentSchema: schema37, data };
+    const err7 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema42.type, parentSchema: schema42, data };
     if (vErrors === null) {
-      vErrors = [err11];
+      vErrors = [err7];
     } else {
-      vErrors.push(err11);
+      vErrors.push(err7);
     }
     errors++;
   }
-  validate23.errors = vErrors;
+  validate27.errors = vErrors;
   return errors === 0;
 }
-validate23.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
-var schema44 = { "description": "A task: a command (`run` or `args`, exactly one), what it needs, and optionally a matrix, inputs and outputs for caching, a timeout, retries and a condition.", "$comment": "Exactly one of run/args, as two rules that each give one clear ajv error: `not: {required: [run, args]}` fails with keyword `not` (schemaPath #/$defs/task/not) when both are set; the anyOf of bare `required`s fails with keyword `anyOf` (#/$defs/task/anyOf, plus one `required` error per branch that the validator folds into one message) when neither is. oneOf would report both cases with the same keyword and its branches would also fail on every other key. The generated TypeScript keeps both optional.", "type": "object", "properties": { "description": { "description": "Free text describing the task.", "type": "string" }, "run": { "description": "A shell script, run with `bash -eo pipefail -c` (or with `shell`). Every `${{ }}` value is inserted shell-quoted, so it stays one argument. Exactly one of `run` / `args`.", "type": "string", "examples": ["python scripts/train.py --model ${{ matrix.model }}"] }, "args": { "description": "A command and its arguments, run directly with no shell. Exactly one of `run` / `args`.", "type": "array", "minItems": 1, "items": { "description": "The command (first item) or one argument; `${{ }}` expressions allowed.", "type": "string" }, "examples": [["python", "scripts/train.py", "--model", "${{ matrix.model }}"]] }, "shell": { "description": "The interpreter for `run` (`bash`, `sh`, `python3`, \u2026). Default: `defaults.shell`, else `bash` (run as `bash -eo pipefail -c`).", "type": "string", "default": "bash", "examples": ["bash", "sh", "python3"] }, "working-directory": { "description": "Folder the task runs in, relative to the pipeline file's folder; it may not leave the repository. Default: `defaults.working-directory`, else the pipeline file's folder.", "type": "string", "default": ".", "examples": ["ml"] }, "env": { "$ref": "#/$defs/envMap", "description": "Extra environment variables for this task: name \u2192 string, number or boolean (expressions allowed). They override `defaults.env` name by name." }, "needs": { "description": "What must succeed before this task starts: a task name or a list of task names. Between matrix tasks, an instance needs the instances that agree on every shared axis (`evaluate[model=x]` needs `train[model=x]`); with no shared axis it needs every instance (fan-in).", "$comment": "string | array as a type union; the string form repeats the taskName pattern inline because a $ref to taskName (type string) would reject the list form.", "type": ["string", "array"], "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$", "items": { "$ref": "#/$defs/taskName" }, "uniqueItems": true, "examples": ["extract", ["train", "features"]] }, "matrix": { "$ref": "#/$defs/matrix", "description": "Runs one concrete task per combination: the cross product of the axes, minus `exclude`, plus `include`. An axis is a list, an expression such as `${{ params.models }}`, or `{ from: file }`. Instance ids are `name[axis=value,\u2026]`." }, "inputs": { "description": "Files whose content goes into the task's fingerprint: paths or globs, relative to the pipeline file's folder. The fingerprint also covers the expanded command and env and the fingerprints of the tasks it needs; a task whose fingerprint is already cached is fresh and does not run.", "type": "array", "items": { "description": "A path or glob, relative to the pipeline file's folder; it may not leave the repository. `${{ }}` expressions allowed.", "type": "string" }, "examples": [["scripts/train.py", "data/features/${{ run.ds }}.parquet"]] }, "outputs": { "description": "Files the task produces, relative to the pipeline file's folder. They are stored in the cache and restored when the task is fresh.", "type": "array", "items": { "description": "A path, relative to the pipeline file's folder; it may not leave the repository. `${{ }}` expressions allowed.", "type": "string" }, "examples": [["models/${{ matrix.model }}.pkl"]] }, "timeout": { "$ref": "#/$defs/duration", "description": "How long the task may run before it is stopped: `90s`, `10m`, `2h`, `1h30m`, `500ms`, or a number of seconds. Default: `defaults.timeout`, else no timeout." }, "retries": { "$ref": "#/$defs/retries", "description": 'How a failed task is retried: a number of retries after the first try, or `attempts`, `delay`, `backoff` (`fixed` / `exponential`), `max_delay`, `jitter`, `on` (exit codes or `"timeout"` that count as transient). Overrides `defaults.retries` key by key. Default: no retries.' }, "if": { "$ref": "#/$defs/expression", "description": "A condition: the task runs only when it is true. Write it with or without `${{ }}` (`if: params.deploy` and `if: ${{ params.deploy }}` mean the same), or as `true` / `false`. `success()`, `failure()`, `always()` and `cancelled()` may be used here. Default: run when everything it needs succeeded." }, "cache": { "description": "`false`: the task has side effects and always runs (it is never skipped as fresh). Default: `defaults.cache`, else `true`.", "type": "boolean", "default": true } }, "additionalProperties": false, "not": { "properties": { "run": true, "args": true }, "required": ["run", "args"] }, "anyOf": [{ "properties": { "run": true }, "required": ["run"] }, { "properties": { "args": true }, "required": ["args"] }] };
-var schema47 = { "description": "Runs one concrete task per combination of axis values: the cross product of the axes, minus `exclude`, plus `include`. Every other key is an axis: a list, an expression such as `${{ params.models }}`, or `{ from: file }`. Each instance's id is `name[axis=value,\u2026]` with the axes sorted by name.", "$comment": "Axis names share the task-name pattern, written inline (not a $ref to taskName) so a bad axis name is not reported as a bad task name. That an axis list is non-empty and holds scalars is checked when compiling, not here.", "type": "object", "properties": { "include": { "description": "Combinations added after the cross product and `exclude`, as in GitHub workflows: each entry is a mapping of axis \u2192 value.", "type": "array", "items": { "description": "One combination to add: axis \u2192 value.", "type": "object", "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$" }, "additionalProperties": true }, "examples": [[{ "model": "xgboost", "region": "ap" }]] }, "exclude": { "description": "Combinations removed from the cross product: an entry matches a combination when every key it names matches.", "type": "array", "items": { "description": "A combination to remove: axis \u2192 value; axes it does not name match anything.", "type": "object", "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$" }, "additionalProperties": true }, "examples": [[{ "model": "random_forest", "region": "us" }]] } }, "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$" }, "additionalProperties": { "description": "A matrix axis: a list of values (`[eu, us]`), an expression that gives a list (`${{ params.models }}`), or `{ from: file }` naming a JSON or YAML file that holds a list.", "$comment": "A type union (array | string | object) rather than anyOf; `properties`, `required` and `additionalProperties` apply to the object form only.", "type": ["array", "string", "object"], "properties": { "from": { "description": "A JSON or YAML file holding a list of values, relative to the pipeline file's folder; it may not leave the repository.", "type": "string", "examples": ["config/sizes.json"] } }, "required": ["from"], "additionalProperties": false }, "examples": [{ "model": "${{ params.models }}", "region": ["eu", "us"] }] };
-var schema49 = { "description": "An expression, written with or without `${{ }}` (`params.deploy` and `${{ params.deploy }}` mean the same), or a literal `true` / `false`. Grammar: literals (`null`, `true`, `false`, numbers, `'single-quoted strings'`), property access (`a.b`, `a['b']`, `a[0]`), `== != < <= > >=`, `&&`, `||`, `!`, parentheses and the functions `contains`, `startsWith`, `endsWith`, `format`, `join`, `toJSON`, `fromJSON`, and in `if:` `success()`, `failure()`, `always()`, `cancelled()`. Contexts: `params`, `matrix`, `run`, `env`, `needs`.", "$comment": "The type of `if` (docs/language.md: `if` | expression). string | boolean as a type union, so a wrong type is one `type` error at #/$defs/expression/type. Syntax and names are checked semantically, not here.", "type": ["string", "boolean"], "examples": ["${{ needs.select.outputs.best_auc >= params.min_auc }}", "params.deploy", "always()"] };
-var func0 = typeof import_equal.default === "function" ? import_equal.default : import_equal.default.default;
-function validate27(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
+validate27.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+var schema48 = { "description": "A task: a command (`run` or `args`, exactly one), what it needs, and optionally a matrix, inputs and outputs for caching, a timeout, retries and a condition.", "$comment": "Exactly one of run/args, as two rules that each give one clear ajv error: `not: {required: [run, args]}` fails with keyword `not` (schemaPath #/$defs/task/not) when both are set; the anyOf of bare `required`s fails with keyword `anyOf` (#/$defs/task/anyOf, plus one `required` error per branch that the validator folds into one message) when neither is. oneOf would report both cases with the same keyword and its branches would also fail on every other key. The generated TypeScript keeps both optional.", "type": "object", "properties": { "description": { "description": "Free text describing the task.", "type": "string" }, "run": { "description": "A shell script, run with `bash -eo pipefail -c` (or with `shell`). Every `${{ }}` value is inserted shell-quoted, so it stays one argument. Exactly one of `run` / `args`.", "type": "string", "examples": ["python scripts/train.py --model ${{ matrix.model }}"] }, "args": { "description": "A command and its arguments, run directly with no shell. Exactly one of `run` / `args`.", "type": "array", "minItems": 1, "items": { "description": "The command (first item) or one argument; `${{ }}` expressions allowed.", "type": "string" }, "examples": [["python", "scripts/train.py", "--model", "${{ matrix.model }}"]] }, "shell": { "description": "The interpreter for `run` (`bash`, `sh`, `python3`, \u2026). Default: `defaults.shell`, else `bash` (run as `bash -eo pipefail -c`).", "type": "string", "default": "bash", "examples": ["bash", "sh", "python3"] }, "working-directory": { "description": "Folder the task runs in, relative to the pipeline file's folder; it may not leave the repository. Default: `defaults.working-directory`, else the pipeline file's folder.", "type": "string", "default": ".", "examples": ["ml"] }, "env": { "$ref": "#/$defs/envMap", "description": "Extra environment variables for this task: name \u2192 string, number or boolean (expressions allowed). They override `defaults.env` name by name." }, "needs": { "description": "What must succeed before this task starts: a task name or a list of task names. Between matrix tasks, an instance needs the instances that agree on every shared axis (`evaluate[model=x]` needs `train[model=x]`); with no shared axis it needs every instance (fan-in).", "$comment": "string | array as a type union; the string form repeats the taskName pattern inline because a $ref to taskName (type string) would reject the list form.", "type": ["string", "array"], "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$", "items": { "$ref": "#/$defs/taskName" }, "uniqueItems": true, "examples": ["extract", ["train", "features"]] }, "matrix": { "$ref": "#/$defs/matrix", "description": "Runs one concrete task per combination: the cross product of the axes, minus `exclude`, plus `include`. An axis is a list, an expression such as `${{ params.models }}`, or `{ from: file }`. Instance ids are `name[axis=value,\u2026]`." }, "inputs": { "description": "Files whose content goes into the task's fingerprint: paths or globs, relative to the pipeline file's folder. The fingerprint also covers the expanded command and env and the fingerprints of the tasks it needs; a task whose fingerprint is already cached is fresh and does not run.", "type": "array", "items": { "description": "A path or glob, relative to the pipeline file's folder; it may not leave the repository. `${{ }}` expressions allowed.", "type": "string" }, "examples": [["scripts/train.py", "data/features/${{ run.ds }}.parquet"]] }, "outputs": { "description": "Files the task produces, relative to the pipeline file's folder. They are stored in the cache and restored when the task is fresh.", "type": "array", "items": { "description": "A path, relative to the pipeline file's folder; it may not leave the repository. `${{ }}` expressions allowed.", "type": "string" }, "examples": [["models/${{ matrix.model }}.pkl"]] }, "timeout": { "$ref": "#/$defs/duration", "description": "How long the task may run before it is stopped: `90s`, `10m`, `2h`, `1h30m`, `500ms`, or a number of seconds. Default: `defaults.timeout`, else no timeout." }, "retries": { "$ref": "#/$defs/retries", "description": 'How a failed task is retried: a number of retries after the first try, or `attempts`, `delay`, `backoff` (`fixed` / `exponential`), `max_delay`, `jitter`, `on` (exit codes or `"timeout"` that count as transient). Overrides `defaults.retries` key by key. Default: no retries.' }, "if": { "$ref": "#/$defs/expression", "description": "A condition: the task runs only when it is true. Write it with or without `${{ }}` (`if: params.deploy` and `if: ${{ params.deploy }}` mean the same), or as `true` / `false`. `success()`, `failure()`, `always()` and `cancelled()` may be used here. Default: run when everything it needs succeeded." }, "cache": { "description": "`false`: the task has side effects and always runs (it is never skipped as fresh). Default: `defaults.cache`, else `true`.", "type": "boolean", "default": true }, "metrics": { "description": "`key=value` outputs of this task (written to `$DAGLINE_OUTPUT`) whose numeric values go into `--metrics-file` and `--pushgateway` as `dagline_output{pipeline,task,key}`. A value that is not a number is left out with a warning.", "type": "array", "items": { "description": "An output key.", "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" }, "uniqueItems": true, "examples": [["rows", "auc"]] }, "alerts": { "$ref": "#/$defs/alerts", "description": "Alert rules for this task, over the pipeline's `alerts` key by key." } }, "additionalProperties": false, "not": { "properties": { "run": true, "args": true }, "required": ["run", "args"] }, "anyOf": [{ "properties": { "run": true }, "required": ["run"] }, { "properties": { "args": true }, "required": ["args"] }] };
+var schema50 = { "description": "Runs one concrete task per combination of axis values: the cross product of the axes, minus `exclude`, plus `include`. Every other key is an axis: a list, an expression such as `${{ params.models }}`, or `{ from: file }`. Each instance's id is `name[axis=value,\u2026]` with the axes sorted by name.", "$comment": "Axis names share the task-name pattern, written inline (not a $ref to taskName) so a bad axis name is not reported as a bad task name. That an axis list is non-empty and holds scalars is checked when compiling, not here.", "type": "object", "properties": { "include": { "description": "Combinations added after the cross product and `exclude`, as in GitHub workflows: each entry is a mapping of axis \u2192 value.", "type": "array", "items": { "description": "One combination to add: axis \u2192 value.", "type": "object", "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$" }, "additionalProperties": true }, "examples": [[{ "model": "xgboost", "region": "ap" }]] }, "exclude": { "description": "Combinations removed from the cross product: an entry matches a combination when every key it names matches.", "type": "array", "items": { "description": "A combination to remove: axis \u2192 value; axes it does not name match anything.", "type": "object", "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$" }, "additionalProperties": true }, "examples": [[{ "model": "random_forest", "region": "us" }]] } }, "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_-]*$" }, "additionalProperties": { "description": "A matrix axis: a list of values (`[eu, us]`), an expression that gives a list (`${{ params.models }}`), or `{ from: file }` naming a JSON or YAML file that holds a list.", "$comment": "A type union (array | string | object) rather than anyOf; `properties`, `required` and `additionalProperties` apply to the object form only.", "type": ["array", "string", "object"], "properties": { "from": { "description": "A JSON or YAML file holding a list of values, relative to the pipeline file's folder; it may not leave the repository.", "type": "string", "examples": ["config/sizes.json"] } }, "required": ["from"], "additionalProperties": false }, "examples": [{ "model": "${{ params.models }}", "region": ["eu", "us"] }] };
+var schema52 = { "description": "An expression, written with or without `${{ }}` (`params.deploy` and `${{ params.deploy }}` mean the same), or a literal `true` / `false`. Grammar: literals (`null`, `true`, `false`, numbers, `'single-quoted strings'`), property access (`a.b`, `a['b']`, `a[0]`), `== != < <= > >=`, `&&`, `||`, `!`, parentheses and the functions `contains`, `startsWith`, `endsWith`, `format`, `join`, `toJSON`, `fromJSON`, and in `if:` `success()`, `failure()`, `always()`, `cancelled()`. Contexts: `params`, `matrix`, `run`, `env`, `needs`.", "$comment": "The type of `if` (docs/language.md: `if` | expression). string | boolean as a type union, so a wrong type is one `type` error at #/$defs/expression/type. Syntax and names are checked semantically, not here.", "type": ["string", "boolean"], "examples": ["${{ needs.select.outputs.best_auc >= params.min_auc }}", "params.deploy", "always()"] };
+function validate32(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
   let vErrors = null;
   let errors = 0;
-  const evaluated0 = validate27.evaluated;
+  const evaluated0 = validate32.evaluated;
   if (evaluated0.dynamicProps) {
     evaluated0.props = void 0;
   }
@@ -93486,7 +94175,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
   }
   var valid0 = _errs3 === errors;
   if (valid0) {
-    const err1 = { instancePath, schemaPath: "#/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema44.not, parentSchema: schema44, data };
+    const err1 = { instancePath, schemaPath: "#/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema48.not, parentSchema: schema48, data };
     if (vErrors === null) {
       vErrors = [err1];
     } else {
@@ -93508,7 +94197,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
   const _errs5 = errors;
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.run === void 0) {
-      const err2 = { instancePath, schemaPath: "#/anyOf/0/required", keyword: "required", params: { missingProperty: "run" }, message: "must have required property 'run'", schema: schema44.anyOf[0].required, parentSchema: schema44.anyOf[0], data };
+      const err2 = { instancePath, schemaPath: "#/anyOf/0/required", keyword: "required", params: { missingProperty: "run" }, message: "must have required property 'run'", schema: schema48.anyOf[0].required, parentSchema: schema48.anyOf[0], data };
       if (vErrors === null) {
         vErrors = [err2];
       } else {
@@ -93526,7 +94215,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
   const _errs6 = errors;
   if (data && typeof data == "object" && !Array.isArray(data)) {
     if (data.args === void 0) {
-      const err3 = { instancePath, schemaPath: "#/anyOf/1/required", keyword: "required", params: { missingProperty: "args" }, message: "must have required property 'args'", schema: schema44.anyOf[1].required, parentSchema: schema44.anyOf[1], data };
+      const err3 = { instancePath, schemaPath: "#/anyOf/1/required", keyword: "required", params: { missingProperty: "args" }, message: "must have required property 'args'", schema: schema48.anyOf[1].required, parentSchema: schema48.anyOf[1], data };
       if (vErrors === null) {
         vErrors = [err3];
       } else {
@@ -93544,7 +94233,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
     }
   }
   if (!valid1) {
-    const err4 = { instancePath, schemaPath: "#/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema44.anyOf, parentSchema: schema44, data };
+    const err4 = { instancePath, schemaPath: "#/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema48.anyOf, parentSchema: schema48, data };
     if (vErrors === null) {
       vErrors = [err4];
     } else {
@@ -93563,8 +94252,8 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
   }
   if (data && typeof data == "object" && !Array.isArray(data)) {
     for (const key0 in data) {
-      if (!func1.call(schema44.properties, key0)) {
-        const err5 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema44, data };
+      if (!func1.call(schema48.properties, key0)) {
+        const err5 = { instancePath, schemaPath: "#/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key0 }, message: "must NOT have additional properties", schema: false, parentSchema: schema48, data };
         if (vErrors === null) {
           vErrors = [err5];
         } else {
@@ -93576,7 +94265,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.description !== void 0) {
       let data0 = data.description;
       if (typeof data0 !== "string") {
-        const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema44.properties.description.type, parentSchema: schema44.properties.description, data: data0 };
+        const err6 = { instancePath: instancePath + "/description", schemaPath: "#/properties/description/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema48.properties.description.type, parentSchema: schema48.properties.description, data: data0 };
         if (vErrors === null) {
           vErrors = [err6];
         } else {
@@ -93588,7 +94277,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.run !== void 0) {
       let data1 = data.run;
       if (typeof data1 !== "string") {
-        const err7 = { instancePath: instancePath + "/run", schemaPath: "#/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema44.properties.run.type, parentSchema: schema44.properties.run, data: data1 };
+        const err7 = { instancePath: instancePath + "/run", schemaPath: "#/properties/run/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema48.properties.run.type, parentSchema: schema48.properties.run, data: data1 };
         if (vErrors === null) {
           vErrors = [err7];
         } else {
@@ -93601,7 +94290,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
       let data2 = data.args;
       if (Array.isArray(data2)) {
         if (data2.length < 1) {
-          const err8 = { instancePath: instancePath + "/args", schemaPath: "#/properties/args/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema44.properties.args, data: data2 };
+          const err8 = { instancePath: instancePath + "/args", schemaPath: "#/properties/args/minItems", keyword: "minItems", params: { limit: 1 }, message: "must NOT have fewer than 1 items", schema: 1, parentSchema: schema48.properties.args, data: data2 };
           if (vErrors === null) {
             vErrors = [err8];
           } else {
@@ -93613,7 +94302,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
         for (let i0 = 0; i0 < len0; i0++) {
           let data3 = data2[i0];
           if (typeof data3 !== "string") {
-            const err9 = { instancePath: instancePath + "/args/" + i0, schemaPath: "#/properties/args/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema44.properties.args.items.type, parentSchema: schema44.properties.args.items, data: data3 };
+            const err9 = { instancePath: instancePath + "/args/" + i0, schemaPath: "#/properties/args/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema48.properties.args.items.type, parentSchema: schema48.properties.args.items, data: data3 };
             if (vErrors === null) {
               vErrors = [err9];
             } else {
@@ -93623,7 +94312,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
           }
         }
       } else {
-        const err10 = { instancePath: instancePath + "/args", schemaPath: "#/properties/args/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema44.properties.args.type, parentSchema: schema44.properties.args, data: data2 };
+        const err10 = { instancePath: instancePath + "/args", schemaPath: "#/properties/args/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema48.properties.args.type, parentSchema: schema48.properties.args, data: data2 };
         if (vErrors === null) {
           vErrors = [err10];
         } else {
@@ -93635,7 +94324,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
     if (data.shell !== void 0) {
       let data4 = data.shell;
       if (typeof data4 !== "string") {
-        const err11 = { instancePath: instancePath + "/shell", schemaPath: "#/properties/shell/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema44.properties.shell.type, parentSchema: schema44.properties.shell, data: data4 };
+        const err11 = { instancePath: instancePath + "/shell", schemaPath: "#/properties/shell/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema48.properties.shell.type, parentSchema: schema48.properties.shell, data: data4 };
         if (vErrors === null) {
           vErrors = [err11];
         } else {
@@ -93647,7 +94336,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
     if (data["working-directory"] !== void 0) {
       let data5 = data["working-directory"];
       if (typeof data5 !== "string") {
-        const err12 = { instancePath: instancePath + "/working-directory", schemaPath: "#/properties/working-directory/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema44.properties["working-directory"].type, parentSchema: schema44.properties["working-directory"], data: data5 };
+        const err12 = { instancePath: instancePath + "/working-directory", schemaPath: "#/properties/working-directory/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema48.properties["working-directory"].type, parentSchema: schema48.properties["working-directory"], data: data5 };
         if (vErrors === null) {
           vErrors = [err12];
         } else {
@@ -93657,111 +94346,68 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
       }
     }
     if (data.env !== void 0) {
-      let data6 = data.env;
-      if (data6 && typeof data6 == "object" && !Array.isArray(data6)) {
-        for (const key1 in data6) {
-          const _errs23 = errors;
-          if (typeof key1 === "string") {
-            if (!pattern7.test(key1)) {
-              const err13 = { instancePath: instancePath + "/env", schemaPath: "#/$defs/envMap/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_]*$"', schema: "^[A-Za-z_][A-Za-z0-9_]*$", parentSchema: schema36.propertyNames, data: key1, propertyName: key1 };
-              if (vErrors === null) {
-                vErrors = [err13];
-              } else {
-                vErrors.push(err13);
-              }
-              errors++;
-            }
-          }
-          var valid6 = _errs23 === errors;
-          if (!valid6) {
-            const err14 = { instancePath: instancePath + "/env", schemaPath: "#/$defs/envMap/propertyNames", keyword: "propertyNames", params: { propertyName: key1 }, message: "property name must be valid", schema: schema36.propertyNames, parentSchema: schema36, data: data6 };
-            if (vErrors === null) {
-              vErrors = [err14];
-            } else {
-              vErrors.push(err14);
-            }
-            errors++;
-          }
-        }
-        for (const key2 in data6) {
-          let data7 = data6[key2];
-          if (typeof data7 !== "string" && !(typeof data7 == "number" && isFinite(data7)) && typeof data7 !== "boolean") {
-            const err15 = { instancePath: instancePath + "/env/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/$defs/envMap/additionalProperties/type", keyword: "type", params: { type: schema36.additionalProperties.type }, message: "must be string,number,boolean", schema: schema36.additionalProperties.type, parentSchema: schema36.additionalProperties, data: data7 };
-            if (vErrors === null) {
-              vErrors = [err15];
-            } else {
-              vErrors.push(err15);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err16 = { instancePath: instancePath + "/env", schemaPath: "#/$defs/envMap/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema36.type, parentSchema: schema36, data: data6 };
-        if (vErrors === null) {
-          vErrors = [err16];
-        } else {
-          vErrors.push(err16);
-        }
-        errors++;
+      if (!validate23(data.env, { instancePath: instancePath + "/env", parentData: data, parentDataProperty: "env", rootData, dynamicAnchors })) {
+        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+        errors = vErrors.length;
       }
     }
     if (data.needs !== void 0) {
-      let data8 = data.needs;
-      if (typeof data8 !== "string" && !Array.isArray(data8)) {
-        const err17 = { instancePath: instancePath + "/needs", schemaPath: "#/properties/needs/type", keyword: "type", params: { type: schema44.properties.needs.type }, message: "must be string,array", schema: schema44.properties.needs.type, parentSchema: schema44.properties.needs, data: data8 };
+      let data7 = data.needs;
+      if (typeof data7 !== "string" && !Array.isArray(data7)) {
+        const err13 = { instancePath: instancePath + "/needs", schemaPath: "#/properties/needs/type", keyword: "type", params: { type: schema48.properties.needs.type }, message: "must be string,array", schema: schema48.properties.needs.type, parentSchema: schema48.properties.needs, data: data7 };
         if (vErrors === null) {
-          vErrors = [err17];
+          vErrors = [err13];
         } else {
-          vErrors.push(err17);
+          vErrors.push(err13);
         }
         errors++;
       }
-      if (typeof data8 === "string") {
-        if (!pattern13.test(data8)) {
-          const err18 = { instancePath: instancePath + "/needs", schemaPath: "#/properties/needs/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_-]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_-]*$"', schema: "^[A-Za-z_][A-Za-z0-9_-]*$", parentSchema: schema44.properties.needs, data: data8 };
+      if (typeof data7 === "string") {
+        if (!pattern17.test(data7)) {
+          const err14 = { instancePath: instancePath + "/needs", schemaPath: "#/properties/needs/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_-]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_-]*$"', schema: "^[A-Za-z_][A-Za-z0-9_-]*$", parentSchema: schema48.properties.needs, data: data7 };
           if (vErrors === null) {
-            vErrors = [err18];
+            vErrors = [err14];
           } else {
-            vErrors.push(err18);
+            vErrors.push(err14);
           }
           errors++;
         }
       }
-      if (Array.isArray(data8)) {
-        const len1 = data8.length;
+      if (Array.isArray(data7)) {
+        const len1 = data7.length;
         for (let i1 = 0; i1 < len1; i1++) {
-          let data9 = data8[i1];
-          if (typeof data9 === "string") {
-            if (!pattern13.test(data9)) {
-              const err19 = { instancePath: instancePath + "/needs/" + i1, schemaPath: "#/$defs/taskName/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_-]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_-]*$"', schema: "^[A-Za-z_][A-Za-z0-9_-]*$", parentSchema: schema43, data: data9 };
+          let data8 = data7[i1];
+          if (typeof data8 === "string") {
+            if (!pattern17.test(data8)) {
+              const err15 = { instancePath: instancePath + "/needs/" + i1, schemaPath: "#/$defs/taskName/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_-]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_-]*$"', schema: "^[A-Za-z_][A-Za-z0-9_-]*$", parentSchema: schema47, data: data8 };
               if (vErrors === null) {
-                vErrors = [err19];
+                vErrors = [err15];
               } else {
-                vErrors.push(err19);
+                vErrors.push(err15);
               }
               errors++;
             }
           } else {
-            const err20 = { instancePath: instancePath + "/needs/" + i1, schemaPath: "#/$defs/taskName/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema43.type, parentSchema: schema43, data: data9 };
+            const err16 = { instancePath: instancePath + "/needs/" + i1, schemaPath: "#/$defs/taskName/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema47.type, parentSchema: schema47, data: data8 };
             if (vErrors === null) {
-              vErrors = [err20];
+              vErrors = [err16];
             } else {
-              vErrors.push(err20);
+              vErrors.push(err16);
             }
             errors++;
           }
         }
-        let i2 = data8.length;
+        let i2 = data7.length;
         let j0;
         if (i2 > 1) {
           outer0: for (; i2--; ) {
             for (j0 = i2; j0--; ) {
-              if (func0(data8[i2], data8[j0])) {
-                const err21 = { instancePath: instancePath + "/needs", schemaPath: "#/properties/needs/uniqueItems", keyword: "uniqueItems", params: { i: i2, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i2 + " are identical)", schema: true, parentSchema: schema44.properties.needs, data: data8 };
+              if (func0(data7[i2], data7[j0])) {
+                const err17 = { instancePath: instancePath + "/needs", schemaPath: "#/properties/needs/uniqueItems", keyword: "uniqueItems", params: { i: i2, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i2 + " are identical)", schema: true, parentSchema: schema48.properties.needs, data: data7 };
                 if (vErrors === null) {
-                  vErrors = [err21];
+                  vErrors = [err17];
                 } else {
-                  vErrors.push(err21);
+                  vErrors.push(err17);
                 }
                 errors++;
                 break outer0;
@@ -93772,73 +94418,73 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
       }
     }
     if (data.matrix !== void 0) {
-      let data10 = data.matrix;
-      if (data10 && typeof data10 == "object" && !Array.isArray(data10)) {
-        for (const key3 in data10) {
-          const _errs37 = errors;
-          if (typeof key3 === "string") {
-            if (!pattern13.test(key3)) {
-              const err22 = { instancePath: instancePath + "/matrix", schemaPath: "#/$defs/matrix/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_-]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_-]*$"', schema: "^[A-Za-z_][A-Za-z0-9_-]*$", parentSchema: schema47.propertyNames, data: key3, propertyName: key3 };
+      let data9 = data.matrix;
+      if (data9 && typeof data9 == "object" && !Array.isArray(data9)) {
+        for (const key1 in data9) {
+          const _errs31 = errors;
+          if (typeof key1 === "string") {
+            if (!pattern17.test(key1)) {
+              const err18 = { instancePath: instancePath + "/matrix", schemaPath: "#/$defs/matrix/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_-]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_-]*$"', schema: "^[A-Za-z_][A-Za-z0-9_-]*$", parentSchema: schema50.propertyNames, data: key1, propertyName: key1 };
               if (vErrors === null) {
-                vErrors = [err22];
+                vErrors = [err18];
               } else {
-                vErrors.push(err22);
+                vErrors.push(err18);
               }
               errors++;
             }
           }
-          var valid13 = _errs37 === errors;
-          if (!valid13) {
-            const err23 = { instancePath: instancePath + "/matrix", schemaPath: "#/$defs/matrix/propertyNames", keyword: "propertyNames", params: { propertyName: key3 }, message: "property name must be valid", schema: schema47.propertyNames, parentSchema: schema47, data: data10 };
+          var valid10 = _errs31 === errors;
+          if (!valid10) {
+            const err19 = { instancePath: instancePath + "/matrix", schemaPath: "#/$defs/matrix/propertyNames", keyword: "propertyNames", params: { propertyName: key1 }, message: "property name must be valid", schema: schema50.propertyNames, parentSchema: schema50, data: data9 };
             if (vErrors === null) {
-              vErrors = [err23];
+              vErrors = [err19];
             } else {
-              vErrors.push(err23);
+              vErrors.push(err19);
             }
             errors++;
           }
         }
-        for (const key4 in data10) {
-          if (!(key4 === "include" || key4 === "exclude")) {
-            let data11 = data10[key4];
-            if ((!data11 || typeof data11 != "object") && typeof data11 !== "string") {
-              const err24 = { instancePath: instancePath + "/matrix/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/$defs/matrix/additionalProperties/type", keyword: "type", params: { type: schema47.additionalProperties.type }, message: "must be array,string,object", schema: schema47.additionalProperties.type, parentSchema: schema47.additionalProperties, data: data11 };
+        for (const key2 in data9) {
+          if (!(key2 === "include" || key2 === "exclude")) {
+            let data10 = data9[key2];
+            if ((!data10 || typeof data10 != "object") && typeof data10 !== "string") {
+              const err20 = { instancePath: instancePath + "/matrix/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/$defs/matrix/additionalProperties/type", keyword: "type", params: { type: schema50.additionalProperties.type }, message: "must be array,string,object", schema: schema50.additionalProperties.type, parentSchema: schema50.additionalProperties, data: data10 };
               if (vErrors === null) {
-                vErrors = [err24];
+                vErrors = [err20];
               } else {
-                vErrors.push(err24);
+                vErrors.push(err20);
               }
               errors++;
             }
-            if (data11 && typeof data11 == "object" && !Array.isArray(data11)) {
-              if (data11.from === void 0) {
-                const err25 = { instancePath: instancePath + "/matrix/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/$defs/matrix/additionalProperties/required", keyword: "required", params: { missingProperty: "from" }, message: "must have required property 'from'", schema: schema47.additionalProperties.required, parentSchema: schema47.additionalProperties, data: data11 };
+            if (data10 && typeof data10 == "object" && !Array.isArray(data10)) {
+              if (data10.from === void 0) {
+                const err21 = { instancePath: instancePath + "/matrix/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/$defs/matrix/additionalProperties/required", keyword: "required", params: { missingProperty: "from" }, message: "must have required property 'from'", schema: schema50.additionalProperties.required, parentSchema: schema50.additionalProperties, data: data10 };
                 if (vErrors === null) {
-                  vErrors = [err25];
+                  vErrors = [err21];
                 } else {
-                  vErrors.push(err25);
+                  vErrors.push(err21);
                 }
                 errors++;
               }
-              for (const key5 in data11) {
-                if (!(key5 === "from")) {
-                  const err26 = { instancePath: instancePath + "/matrix/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/$defs/matrix/additionalProperties/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key5 }, message: "must NOT have additional properties", schema: false, parentSchema: schema47.additionalProperties, data: data11 };
+              for (const key3 in data10) {
+                if (!(key3 === "from")) {
+                  const err22 = { instancePath: instancePath + "/matrix/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/$defs/matrix/additionalProperties/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key3 }, message: "must NOT have additional properties", schema: false, parentSchema: schema50.additionalProperties, data: data10 };
                   if (vErrors === null) {
-                    vErrors = [err26];
+                    vErrors = [err22];
                   } else {
-                    vErrors.push(err26);
+                    vErrors.push(err22);
                   }
                   errors++;
                 }
               }
-              if (data11.from !== void 0) {
-                let data12 = data11.from;
-                if (typeof data12 !== "string") {
-                  const err27 = { instancePath: instancePath + "/matrix/" + key4.replace(/~/g, "~0").replace(/\//g, "~1") + "/from", schemaPath: "#/$defs/matrix/additionalProperties/properties/from/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema47.additionalProperties.properties.from.type, parentSchema: schema47.additionalProperties.properties.from, data: data12 };
+              if (data10.from !== void 0) {
+                let data11 = data10.from;
+                if (typeof data11 !== "string") {
+                  const err23 = { instancePath: instancePath + "/matrix/" + key2.replace(/~/g, "~0").replace(/\//g, "~1") + "/from", schemaPath: "#/$defs/matrix/additionalProperties/properties/from/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema50.additionalProperties.properties.from.type, parentSchema: schema50.additionalProperties.properties.from, data: data11 };
                   if (vErrors === null) {
-                    vErrors = [err27];
+                    vErrors = [err23];
                   } else {
-                    vErrors.push(err27);
+                    vErrors.push(err23);
                   }
                   errors++;
                 }
@@ -93846,18 +94492,69 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
             }
           }
         }
-        if (data10.include !== void 0) {
-          let data13 = data10.include;
-          if (Array.isArray(data13)) {
-            const len2 = data13.length;
+        if (data9.include !== void 0) {
+          let data12 = data9.include;
+          if (Array.isArray(data12)) {
+            const len2 = data12.length;
             for (let i3 = 0; i3 < len2; i3++) {
-              let data14 = data13[i3];
-              if (data14 && typeof data14 == "object" && !Array.isArray(data14)) {
-                for (const key6 in data14) {
+              let data13 = data12[i3];
+              if (data13 && typeof data13 == "object" && !Array.isArray(data13)) {
+                for (const key4 in data13) {
+                  const _errs43 = errors;
+                  if (typeof key4 === "string") {
+                    if (!pattern17.test(key4)) {
+                      const err24 = { instancePath: instancePath + "/matrix/include/" + i3, schemaPath: "#/$defs/matrix/properties/include/items/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_-]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_-]*$"', schema: "^[A-Za-z_][A-Za-z0-9_-]*$", parentSchema: schema50.properties.include.items.propertyNames, data: key4, propertyName: key4 };
+                      if (vErrors === null) {
+                        vErrors = [err24];
+                      } else {
+                        vErrors.push(err24);
+                      }
+                      errors++;
+                    }
+                  }
+                  var valid16 = _errs43 === errors;
+                  if (!valid16) {
+                    const err25 = { instancePath: instancePath + "/matrix/include/" + i3, schemaPath: "#/$defs/matrix/properties/include/items/propertyNames", keyword: "propertyNames", params: { propertyName: key4 }, message: "property name must be valid", schema: schema50.properties.include.items.propertyNames, parentSchema: schema50.properties.include.items, data: data13 };
+                    if (vErrors === null) {
+                      vErrors = [err25];
+                    } else {
+                      vErrors.push(err25);
+                    }
+                    errors++;
+                  }
+                }
+              } else {
+                const err26 = { instancePath: instancePath + "/matrix/include/" + i3, schemaPath: "#/$defs/matrix/properties/include/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema50.properties.include.items.type, parentSchema: schema50.properties.include.items, data: data13 };
+                if (vErrors === null) {
+                  vErrors = [err26];
+                } else {
+                  vErrors.push(err26);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err27 = { instancePath: instancePath + "/matrix/include", schemaPath: "#/$defs/matrix/properties/include/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema50.properties.include.type, parentSchema: schema50.properties.include, data: data12 };
+            if (vErrors === null) {
+              vErrors = [err27];
+            } else {
+              vErrors.push(err27);
+            }
+            errors++;
+          }
+        }
+        if (data9.exclude !== void 0) {
+          let data14 = data9.exclude;
+          if (Array.isArray(data14)) {
+            const len3 = data14.length;
+            for (let i4 = 0; i4 < len3; i4++) {
+              let data15 = data14[i4];
+              if (data15 && typeof data15 == "object" && !Array.isArray(data15)) {
+                for (const key5 in data15) {
                   const _errs49 = errors;
-                  if (typeof key6 === "string") {
-                    if (!pattern13.test(key6)) {
-                      const err28 = { instancePath: instancePath + "/matrix/include/" + i3, schemaPath: "#/$defs/matrix/properties/include/items/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_-]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_-]*$"', schema: "^[A-Za-z_][A-Za-z0-9_-]*$", parentSchema: schema47.properties.include.items.propertyNames, data: key6, propertyName: key6 };
+                  if (typeof key5 === "string") {
+                    if (!pattern17.test(key5)) {
+                      const err28 = { instancePath: instancePath + "/matrix/exclude/" + i4, schemaPath: "#/$defs/matrix/properties/exclude/items/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_-]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_-]*$"', schema: "^[A-Za-z_][A-Za-z0-9_-]*$", parentSchema: schema50.properties.exclude.items.propertyNames, data: key5, propertyName: key5 };
                       if (vErrors === null) {
                         vErrors = [err28];
                       } else {
@@ -93868,7 +94565,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                   var valid19 = _errs49 === errors;
                   if (!valid19) {
-                    const err29 = { instancePath: instancePath + "/matrix/include/" + i3, schemaPath: "#/$defs/matrix/properties/include/items/propertyNames", keyword: "propertyNames", params: { propertyName: key6 }, message: "property name must be valid", schema: schema47.properties.include.items.propertyNames, parentSchema: schema47.properties.include.items, data: data14 };
+                    const err29 = { instancePath: instancePath + "/matrix/exclude/" + i4, schemaPath: "#/$defs/matrix/properties/exclude/items/propertyNames", keyword: "propertyNames", params: { propertyName: key5 }, message: "property name must be valid", schema: schema50.properties.exclude.items.propertyNames, parentSchema: schema50.properties.exclude.items, data: data15 };
                     if (vErrors === null) {
                       vErrors = [err29];
                     } else {
@@ -93878,7 +94575,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
                   }
                 }
               } else {
-                const err30 = { instancePath: instancePath + "/matrix/include/" + i3, schemaPath: "#/$defs/matrix/properties/include/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema47.properties.include.items.type, parentSchema: schema47.properties.include.items, data: data14 };
+                const err30 = { instancePath: instancePath + "/matrix/exclude/" + i4, schemaPath: "#/$defs/matrix/properties/exclude/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema50.properties.exclude.items.type, parentSchema: schema50.properties.exclude.items, data: data15 };
                 if (vErrors === null) {
                   vErrors = [err30];
                 } else {
@@ -93888,7 +94585,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
               }
             }
           } else {
-            const err31 = { instancePath: instancePath + "/matrix/include", schemaPath: "#/$defs/matrix/properties/include/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema47.properties.include.type, parentSchema: schema47.properties.include, data: data13 };
+            const err31 = { instancePath: instancePath + "/matrix/exclude", schemaPath: "#/$defs/matrix/properties/exclude/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema50.properties.exclude.type, parentSchema: schema50.properties.exclude, data: data14 };
             if (vErrors === null) {
               vErrors = [err31];
             } else {
@@ -93897,49 +94594,50 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
-        if (data10.exclude !== void 0) {
-          let data15 = data10.exclude;
-          if (Array.isArray(data15)) {
-            const len3 = data15.length;
-            for (let i4 = 0; i4 < len3; i4++) {
-              let data16 = data15[i4];
-              if (data16 && typeof data16 == "object" && !Array.isArray(data16)) {
-                for (const key7 in data16) {
-                  const _errs55 = errors;
-                  if (typeof key7 === "string") {
-                    if (!pattern13.test(key7)) {
-                      const err32 = { instancePath: instancePath + "/matrix/exclude/" + i4, schemaPath: "#/$defs/matrix/properties/exclude/items/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_-]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_-]*$"', schema: "^[A-Za-z_][A-Za-z0-9_-]*$", parentSchema: schema47.properties.exclude.items.propertyNames, data: key7, propertyName: key7 };
-                      if (vErrors === null) {
-                        vErrors = [err32];
-                      } else {
-                        vErrors.push(err32);
-                      }
-                      errors++;
-                    }
-                  }
-                  var valid22 = _errs55 === errors;
-                  if (!valid22) {
-                    const err33 = { instancePath: instancePath + "/matrix/exclude/" + i4, schemaPath: "#/$defs/matrix/properties/exclude/items/propertyNames", keyword: "propertyNames", params: { propertyName: key7 }, message: "property name must be valid", schema: schema47.properties.exclude.items.propertyNames, parentSchema: schema47.properties.exclude.items, data: data16 };
-                    if (vErrors === null) {
-                      vErrors = [err33];
-                    } else {
-                      vErrors.push(err33);
-                    }
-                    errors++;
-                  }
-                }
-              } else {
-                const err34 = { instancePath: instancePath + "/matrix/exclude/" + i4, schemaPath: "#/$defs/matrix/properties/exclude/items/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema47.properties.exclude.items.type, parentSchema: schema47.properties.exclude.items, data: data16 };
-                if (vErrors === null) {
-                  vErrors = [err34];
-                } else {
-                  vErrors.push(err34);
-                }
-                errors++;
-              }
+      } else {
+        const err32 = { instancePath: instancePath + "/matrix", schemaPath: "#/$defs/matrix/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema50.type, parentSchema: schema50, data: data9 };
+        if (vErrors === null) {
+          vErrors = [err32];
+        } else {
+          vErrors.push(err32);
+        }
+        errors++;
+      }
+    }
+    if (data.inputs !== void 0) {
+      let data16 = data.inputs;
+      if (Array.isArray(data16)) {
+        const len4 = data16.length;
+        for (let i5 = 0; i5 < len4; i5++) {
+          let data17 = data16[i5];
+          if (typeof data17 !== "string") {
+            const err33 = { instancePath: instancePath + "/inputs/" + i5, schemaPath: "#/properties/inputs/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema48.properties.inputs.items.type, parentSchema: schema48.properties.inputs.items, data: data17 };
+            if (vErrors === null) {
+              vErrors = [err33];
+            } else {
+              vErrors.push(err33);
             }
-          } else {
-            const err35 = { instancePath: instancePath + "/matrix/exclude", schemaPath: "#/$defs/matrix/properties/exclude/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema47.properties.exclude.type, parentSchema: schema47.properties.exclude, data: data15 };
+            errors++;
+          }
+        }
+      } else {
+        const err34 = { instancePath: instancePath + "/inputs", schemaPath: "#/properties/inputs/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema48.properties.inputs.type, parentSchema: schema48.properties.inputs, data: data16 };
+        if (vErrors === null) {
+          vErrors = [err34];
+        } else {
+          vErrors.push(err34);
+        }
+        errors++;
+      }
+    }
+    if (data.outputs !== void 0) {
+      let data18 = data.outputs;
+      if (Array.isArray(data18)) {
+        const len5 = data18.length;
+        for (let i6 = 0; i6 < len5; i6++) {
+          let data19 = data18[i6];
+          if (typeof data19 !== "string") {
+            const err35 = { instancePath: instancePath + "/outputs/" + i6, schemaPath: "#/properties/outputs/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema48.properties.outputs.items.type, parentSchema: schema48.properties.outputs.items, data: data19 };
             if (vErrors === null) {
               vErrors = [err35];
             } else {
@@ -93949,7 +94647,7 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
           }
         }
       } else {
-        const err36 = { instancePath: instancePath + "/matrix", schemaPath: "#/$defs/matrix/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema47.type, parentSchema: schema47, data: data10 };
+        const err36 = { instancePath: instancePath + "/outputs", schemaPath: "#/properties/outputs/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema48.properties.outputs.type, parentSchema: schema48.properties.outputs, data: data18 };
         if (vErrors === null) {
           vErrors = [err36];
         } else {
@@ -93958,50 +94656,50 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.inputs !== void 0) {
-      let data17 = data.inputs;
-      if (Array.isArray(data17)) {
-        const len4 = data17.length;
-        for (let i5 = 0; i5 < len4; i5++) {
-          let data18 = data17[i5];
-          if (typeof data18 !== "string") {
-            const err37 = { instancePath: instancePath + "/inputs/" + i5, schemaPath: "#/properties/inputs/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema44.properties.inputs.items.type, parentSchema: schema44.properties.inputs.items, data: data18 };
-            if (vErrors === null) {
-              vErrors = [err37];
-            } else {
-              vErrors.push(err37);
-            }
-            errors++;
-          }
-        }
-      } else {
-        const err38 = { instancePath: instancePath + "/inputs", schemaPath: "#/properties/inputs/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema44.properties.inputs.type, parentSchema: schema44.properties.inputs, data: data17 };
+    if (data.timeout !== void 0) {
+      let data20 = data.timeout;
+      if (typeof data20 !== "string" && !(typeof data20 == "number" && isFinite(data20))) {
+        const err37 = { instancePath: instancePath + "/timeout", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: schema40.type }, message: "must be string,number", schema: schema40.type, parentSchema: schema40, data: data20 };
         if (vErrors === null) {
-          vErrors = [err38];
+          vErrors = [err37];
         } else {
-          vErrors.push(err38);
+          vErrors.push(err37);
         }
         errors++;
       }
-    }
-    if (data.outputs !== void 0) {
-      let data19 = data.outputs;
-      if (Array.isArray(data19)) {
-        const len5 = data19.length;
-        for (let i6 = 0; i6 < len5; i6++) {
-          let data20 = data19[i6];
-          if (typeof data20 !== "string") {
-            const err39 = { instancePath: instancePath + "/outputs/" + i6, schemaPath: "#/properties/outputs/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema44.properties.outputs.items.type, parentSchema: schema44.properties.outputs.items, data: data20 };
-            if (vErrors === null) {
-              vErrors = [err39];
-            } else {
-              vErrors.push(err39);
-            }
-            errors++;
+      if (typeof data20 == "number" && isFinite(data20)) {
+        if (data20 < 0 || isNaN(data20)) {
+          const err38 = { instancePath: instancePath + "/timeout", schemaPath: "#/$defs/duration/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema40, data: data20 };
+          if (vErrors === null) {
+            vErrors = [err38];
+          } else {
+            vErrors.push(err38);
           }
+          errors++;
         }
-      } else {
-        const err40 = { instancePath: instancePath + "/outputs", schemaPath: "#/properties/outputs/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema44.properties.outputs.type, parentSchema: schema44.properties.outputs, data: data19 };
+      }
+      if (typeof data20 === "string") {
+        if (!pattern9.test(data20)) {
+          const err39 = { instancePath: instancePath + "/timeout", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^(\\d+(ms|s|m|h|d))+$" }, message: 'must match pattern "^(\\d+(ms|s|m|h|d))+$"', schema: "^(\\d+(ms|s|m|h|d))+$", parentSchema: schema40, data: data20 };
+          if (vErrors === null) {
+            vErrors = [err39];
+          } else {
+            vErrors.push(err39);
+          }
+          errors++;
+        }
+      }
+    }
+    if (data.retries !== void 0) {
+      if (!validate28(data.retries, { instancePath: instancePath + "/retries", parentData: data, parentDataProperty: "retries", rootData, dynamicAnchors })) {
+        vErrors = vErrors === null ? validate28.errors : vErrors.concat(validate28.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.if !== void 0) {
+      let data22 = data.if;
+      if (typeof data22 !== "string" && typeof data22 !== "boolean") {
+        const err40 = { instancePath: instancePath + "/if", schemaPath: "#/$defs/expression/type", keyword: "type", params: { type: schema52.type }, message: "must be string,boolean", schema: schema52.type, parentSchema: schema52, data: data22 };
         if (vErrors === null) {
           vErrors = [err40];
         } else {
@@ -94010,10 +94708,10 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.timeout !== void 0) {
-      let data21 = data.timeout;
-      if (typeof data21 !== "string" && !(typeof data21 == "number" && isFinite(data21))) {
-        const err41 = { instancePath: instancePath + "/timeout", schemaPath: "#/$defs/duration/type", keyword: "type", params: { type: schema38.type }, message: "must be string,number", schema: schema38.type, parentSchema: schema38, data: data21 };
+    if (data.cache !== void 0) {
+      let data23 = data.cache;
+      if (typeof data23 !== "boolean") {
+        const err41 = { instancePath: instancePath + "/cache", schemaPath: "#/properties/cache/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema48.properties.cache.type, parentSchema: schema48.properties.cache, data: data23 };
         if (vErrors === null) {
           vErrors = [err41];
         } else {
@@ -94021,51 +94719,58 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
         }
         errors++;
       }
-      if (typeof data21 == "number" && isFinite(data21)) {
-        if (data21 < 0 || isNaN(data21)) {
-          const err42 = { instancePath: instancePath + "/timeout", schemaPath: "#/$defs/duration/minimum", keyword: "minimum", params: { comparison: ">=", limit: 0 }, message: "must be >= 0", schema: 0, parentSchema: schema38, data: data21 };
-          if (vErrors === null) {
-            vErrors = [err42];
+    }
+    if (data.metrics !== void 0) {
+      let data24 = data.metrics;
+      if (Array.isArray(data24)) {
+        const len6 = data24.length;
+        for (let i7 = 0; i7 < len6; i7++) {
+          let data25 = data24[i7];
+          if (typeof data25 === "string") {
+            if (!pattern7.test(data25)) {
+              const err42 = { instancePath: instancePath + "/metrics/" + i7, schemaPath: "#/properties/metrics/items/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_]*$"', schema: "^[A-Za-z_][A-Za-z0-9_]*$", parentSchema: schema48.properties.metrics.items, data: data25 };
+              if (vErrors === null) {
+                vErrors = [err42];
+              } else {
+                vErrors.push(err42);
+              }
+              errors++;
+            }
           } else {
-            vErrors.push(err42);
+            const err43 = { instancePath: instancePath + "/metrics/" + i7, schemaPath: "#/properties/metrics/items/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema48.properties.metrics.items.type, parentSchema: schema48.properties.metrics.items, data: data25 };
+            if (vErrors === null) {
+              vErrors = [err43];
+            } else {
+              vErrors.push(err43);
+            }
+            errors++;
           }
-          errors++;
         }
-      }
-      if (typeof data21 === "string") {
-        if (!pattern8.test(data21)) {
-          const err43 = { instancePath: instancePath + "/timeout", schemaPath: "#/$defs/duration/pattern", keyword: "pattern", params: { pattern: "^(\\d+(ms|s|m|h|d))+$" }, message: 'must match pattern "^(\\d+(ms|s|m|h|d))+$"', schema: "^(\\d+(ms|s|m|h|d))+$", parentSchema: schema38, data: data21 };
-          if (vErrors === null) {
-            vErrors = [err43];
-          } else {
-            vErrors.push(err43);
+        let i8 = data24.length;
+        let j1;
+        if (i8 > 1) {
+          const indices0 = {};
+          for (; i8--; ) {
+            let item0 = data24[i8];
+            if (typeof item0 !== "string") {
+              continue;
+            }
+            if (typeof indices0[item0] == "number") {
+              j1 = indices0[item0];
+              const err44 = { instancePath: instancePath + "/metrics", schemaPath: "#/properties/metrics/uniqueItems", keyword: "uniqueItems", params: { i: i8, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i8 + " are identical)", schema: true, parentSchema: schema48.properties.metrics, data: data24 };
+              if (vErrors === null) {
+                vErrors = [err44];
+              } else {
+                vErrors.push(err44);
+              }
+              errors++;
+              break;
+            }
+            indices0[item0] = i8;
           }
-          errors++;
         }
-      }
-    }
-    if (data.retries !== void 0) {
-      if (!validate24(data.retries, { instancePath: instancePath + "/retries", parentData: data, parentDataProperty: "retries", rootData, dynamicAnchors })) {
-        vErrors = vErrors === null ? validate24.errors : vErrors.concat(validate24.errors);
-        errors = vErrors.length;
-      }
-    }
-    if (data.if !== void 0) {
-      let data23 = data.if;
-      if (typeof data23 !== "string" && typeof data23 !== "boolean") {
-        const err44 = { instancePath: instancePath + "/if", schemaPath: "#/$defs/expression/type", keyword: "type", params: { type: schema49.type }, message: "must be string,boolean", schema: schema49.type, parentSchema: schema49, data: data23 };
-        if (vErrors === null) {
-          vErrors = [err44];
-        } else {
-          vErrors.push(err44);
-        }
-        errors++;
-      }
-    }
-    if (data.cache !== void 0) {
-      let data24 = data.cache;
-      if (typeof data24 !== "boolean") {
-        const err45 = { instancePath: instancePath + "/cache", schemaPath: "#/properties/cache/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema44.properties.cache.type, parentSchema: schema44.properties.cache, data: data24 };
+      } else {
+        const err45 = { instancePath: instancePath + "/metrics", schemaPath: "#/properties/metrics/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema48.properties.metrics.type, parentSchema: schema48.properties.metrics, data: data24 };
         if (vErrors === null) {
           vErrors = [err45];
         } else {
@@ -94074,8 +94779,14 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
+    if (data.alerts !== void 0) {
+      if (!validate25(data.alerts, { instancePath: instancePath + "/alerts", parentData: data, parentDataProperty: "alerts", rootData, dynamicAnchors })) {
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
+        errors = vErrors.length;
+      }
+    }
   } else {
-    const err46 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema44.type, parentSchema: schema44, data };
+    const err46 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema48.type, parentSchema: schema48, data };
     if (vErrors === null) {
       vErrors = [err46];
     } else {
@@ -94083,10 +94794,10 @@ function validate27(data, { instancePath = "", parentData, parentDataProperty, r
     }
     errors++;
   }
-  validate27.errors = vErrors;
+  validate32.errors = vErrors;
   return errors === 0;
 }
-validate27.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
+validate32.evaluated = { "props": true, "dynamicProps": false, "dynamicItems": false };
 function validate20(data, { instancePath = "", parentData, parentDataProperty, rootData = data, dynamicAnchors = {} } = {}) {
   ;
   let vErrors = null;
@@ -94206,13 +94917,20 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
       }
     }
     if (data.env !== void 0) {
-      let data6 = data.env;
-      if (data6 && typeof data6 == "object" && !Array.isArray(data6)) {
-        for (const key1 in data6) {
-          const _errs18 = errors;
-          if (typeof key1 === "string") {
-            if (!pattern7.test(key1)) {
-              const err9 = { instancePath: instancePath + "/env", schemaPath: "#/$defs/envMap/propertyNames/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_]*$"', schema: "^[A-Za-z_][A-Za-z0-9_]*$", parentSchema: schema36.propertyNames, data: key1, propertyName: key1 };
+      if (!validate23(data.env, { instancePath: instancePath + "/env", parentData: data, parentDataProperty: "env", rootData, dynamicAnchors })) {
+        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.secrets !== void 0) {
+      let data7 = data.secrets;
+      if (Array.isArray(data7)) {
+        const len0 = data7.length;
+        for (let i0 = 0; i0 < len0; i0++) {
+          let data8 = data7[i0];
+          if (typeof data8 === "string") {
+            if (!pattern7.test(data8)) {
+              const err9 = { instancePath: instancePath + "/secrets/" + i0, schemaPath: "#/$defs/envName/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_]*$"', schema: "^[A-Za-z_][A-Za-z0-9_]*$", parentSchema: schema37, data: data8 };
               if (vErrors === null) {
                 vErrors = [err9];
               } else {
@@ -94220,10 +94938,8 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
-          }
-          var valid3 = _errs18 === errors;
-          if (!valid3) {
-            const err10 = { instancePath: instancePath + "/env", schemaPath: "#/$defs/envMap/propertyNames", keyword: "propertyNames", params: { propertyName: key1 }, message: "property name must be valid", schema: schema36.propertyNames, parentSchema: schema36, data: data6 };
+          } else {
+            const err10 = { instancePath: instancePath + "/secrets/" + i0, schemaPath: "#/$defs/envName/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.type, parentSchema: schema37, data: data8 };
             if (vErrors === null) {
               vErrors = [err10];
             } else {
@@ -94232,20 +94948,26 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
             errors++;
           }
         }
-        for (const key2 in data6) {
-          let data7 = data6[key2];
-          if (typeof data7 !== "string" && !(typeof data7 == "number" && isFinite(data7)) && typeof data7 !== "boolean") {
-            const err11 = { instancePath: instancePath + "/env/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"), schemaPath: "#/$defs/envMap/additionalProperties/type", keyword: "type", params: { type: schema36.additionalProperties.type }, message: "must be string,number,boolean", schema: schema36.additionalProperties.type, parentSchema: schema36.additionalProperties, data: data7 };
-            if (vErrors === null) {
-              vErrors = [err11];
-            } else {
-              vErrors.push(err11);
+        let i1 = data7.length;
+        let j0;
+        if (i1 > 1) {
+          outer0: for (; i1--; ) {
+            for (j0 = i1; j0--; ) {
+              if (func0(data7[i1], data7[j0])) {
+                const err11 = { instancePath: instancePath + "/secrets", schemaPath: "#/properties/secrets/uniqueItems", keyword: "uniqueItems", params: { i: i1, j: j0 }, message: "must NOT have duplicate items (items ## " + j0 + " and " + i1 + " are identical)", schema: true, parentSchema: schema31.properties.secrets, data: data7 };
+                if (vErrors === null) {
+                  vErrors = [err11];
+                } else {
+                  vErrors.push(err11);
+                }
+                errors++;
+                break outer0;
+              }
             }
-            errors++;
           }
         }
       } else {
-        const err12 = { instancePath: instancePath + "/env", schemaPath: "#/$defs/envMap/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema36.type, parentSchema: schema36, data: data6 };
+        const err12 = { instancePath: instancePath + "/secrets", schemaPath: "#/properties/secrets/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.secrets.type, parentSchema: schema31.properties.secrets, data: data7 };
         if (vErrors === null) {
           vErrors = [err12];
         } else {
@@ -94254,29 +94976,34 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
         errors++;
       }
     }
-    if (data.defaults !== void 0) {
-      if (!validate23(data.defaults, { instancePath: instancePath + "/defaults", parentData: data, parentDataProperty: "defaults", rootData, dynamicAnchors })) {
-        vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+    if (data.alerts !== void 0) {
+      if (!validate25(data.alerts, { instancePath: instancePath + "/alerts", parentData: data, parentDataProperty: "alerts", rootData, dynamicAnchors })) {
+        vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
         errors = vErrors.length;
       }
     }
-    if (data.tasks !== void 0) {
-      let data9 = data.tasks;
-      if (data9 && typeof data9 == "object" && !Array.isArray(data9)) {
-        if (Object.keys(data9).length < 1) {
-          const err13 = { instancePath: instancePath + "/tasks", schemaPath: "#/properties/tasks/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema31.properties.tasks, data: data9 };
-          if (vErrors === null) {
-            vErrors = [err13];
-          } else {
-            vErrors.push(err13);
+    if (data.notify !== void 0) {
+      let data10 = data.notify;
+      if (data10 && typeof data10 == "object" && !Array.isArray(data10)) {
+        for (const key1 in data10) {
+          if (!(key1 === "webhook" || key1 === "github_issue")) {
+            const err13 = { instancePath: instancePath + "/notify", schemaPath: "#/properties/notify/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key1 }, message: "must NOT have additional properties", schema: false, parentSchema: schema31.properties.notify, data: data10 };
+            if (vErrors === null) {
+              vErrors = [err13];
+            } else {
+              vErrors.push(err13);
+            }
+            errors++;
           }
-          errors++;
         }
-        for (const key3 in data9) {
-          const _errs25 = errors;
-          if (typeof key3 === "string") {
-            if (!pattern13.test(key3)) {
-              const err14 = { instancePath: instancePath + "/tasks", schemaPath: "#/$defs/taskName/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_-]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_-]*$"', schema: "^[A-Za-z_][A-Za-z0-9_-]*$", parentSchema: schema43, data: key3, propertyName: key3 };
+        if (data10.webhook !== void 0) {
+          let data11 = data10.webhook;
+          const _errs27 = errors;
+          const _errs28 = errors;
+          if (data11 && typeof data11 == "object" && !Array.isArray(data11)) {
+            let missing0;
+            if (data11.url === void 0 && (missing0 = "url") || data11.url_env === void 0 && (missing0 = "url_env")) {
+              const err14 = {};
               if (vErrors === null) {
                 vErrors = [err14];
               } else {
@@ -94284,48 +95011,288 @@ function validate20(data, { instancePath = "", parentData, parentDataProperty, r
               }
               errors++;
             }
-          } else {
-            const err15 = { instancePath: instancePath + "/tasks", schemaPath: "#/$defs/taskName/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema43.type, parentSchema: schema43, data: key3, propertyName: key3 };
+          }
+          var valid7 = _errs28 === errors;
+          if (valid7) {
+            const err15 = { instancePath: instancePath + "/notify/webhook", schemaPath: "#/properties/notify/properties/webhook/not", keyword: "not", params: {}, message: "must NOT be valid", schema: schema31.properties.notify.properties.webhook.not, parentSchema: schema31.properties.notify.properties.webhook, data: data11 };
             if (vErrors === null) {
               vErrors = [err15];
             } else {
               vErrors.push(err15);
             }
             errors++;
+          } else {
+            errors = _errs27;
+            if (vErrors !== null) {
+              if (_errs27) {
+                vErrors.length = _errs27;
+              } else {
+                vErrors = null;
+              }
+            }
           }
-          var valid5 = _errs25 === errors;
-          if (!valid5) {
-            const err16 = { instancePath: instancePath + "/tasks", schemaPath: "#/properties/tasks/propertyNames", keyword: "propertyNames", params: { propertyName: key3 }, message: "property name must be valid", schema: schema31.properties.tasks.propertyNames, parentSchema: schema31.properties.tasks, data: data9 };
+          const _errs29 = errors;
+          let valid8 = false;
+          const _errs30 = errors;
+          if (data11 && typeof data11 == "object" && !Array.isArray(data11)) {
+            if (data11.url === void 0) {
+              const err16 = { instancePath: instancePath + "/notify/webhook", schemaPath: "#/properties/notify/properties/webhook/anyOf/0/required", keyword: "required", params: { missingProperty: "url" }, message: "must have required property 'url'", schema: schema31.properties.notify.properties.webhook.anyOf[0].required, parentSchema: schema31.properties.notify.properties.webhook.anyOf[0], data: data11 };
+              if (vErrors === null) {
+                vErrors = [err16];
+              } else {
+                vErrors.push(err16);
+              }
+              errors++;
+            }
+          }
+          var _valid0 = _errs30 === errors;
+          valid8 = valid8 || _valid0;
+          if (_valid0) {
+            var props0 = {};
+            props0.url = true;
+          }
+          const _errs31 = errors;
+          if (data11 && typeof data11 == "object" && !Array.isArray(data11)) {
+            if (data11.url_env === void 0) {
+              const err17 = { instancePath: instancePath + "/notify/webhook", schemaPath: "#/properties/notify/properties/webhook/anyOf/1/required", keyword: "required", params: { missingProperty: "url_env" }, message: "must have required property 'url_env'", schema: schema31.properties.notify.properties.webhook.anyOf[1].required, parentSchema: schema31.properties.notify.properties.webhook.anyOf[1], data: data11 };
+              if (vErrors === null) {
+                vErrors = [err17];
+              } else {
+                vErrors.push(err17);
+              }
+              errors++;
+            }
+          }
+          var _valid0 = _errs31 === errors;
+          valid8 = valid8 || _valid0;
+          if (_valid0) {
+            if (props0 !== true) {
+              props0 = props0 || {};
+              props0.url_env = true;
+            }
+          }
+          if (!valid8) {
+            const err18 = { instancePath: instancePath + "/notify/webhook", schemaPath: "#/properties/notify/properties/webhook/anyOf", keyword: "anyOf", params: {}, message: "must match a schema in anyOf", schema: schema31.properties.notify.properties.webhook.anyOf, parentSchema: schema31.properties.notify.properties.webhook, data: data11 };
             if (vErrors === null) {
-              vErrors = [err16];
+              vErrors = [err18];
             } else {
-              vErrors.push(err16);
+              vErrors.push(err18);
+            }
+            errors++;
+          } else {
+            errors = _errs29;
+            if (vErrors !== null) {
+              if (_errs29) {
+                vErrors.length = _errs29;
+              } else {
+                vErrors = null;
+              }
+            }
+          }
+          if (data11 && typeof data11 == "object" && !Array.isArray(data11)) {
+            for (const key2 in data11) {
+              if (!(key2 === "url" || key2 === "url_env" || key2 === "on")) {
+                const err19 = { instancePath: instancePath + "/notify/webhook", schemaPath: "#/properties/notify/properties/webhook/additionalProperties", keyword: "additionalProperties", params: { additionalProperty: key2 }, message: "must NOT have additional properties", schema: false, parentSchema: schema31.properties.notify.properties.webhook, data: data11 };
+                if (vErrors === null) {
+                  vErrors = [err19];
+                } else {
+                  vErrors.push(err19);
+                }
+                errors++;
+              }
+            }
+            if (data11.url !== void 0) {
+              let data12 = data11.url;
+              if (typeof data12 === "string") {
+                if (!pattern11.test(data12)) {
+                  const err20 = { instancePath: instancePath + "/notify/webhook/url", schemaPath: "#/properties/notify/properties/webhook/properties/url/pattern", keyword: "pattern", params: { pattern: "^https?://" }, message: 'must match pattern "^https?://"', schema: "^https?://", parentSchema: schema31.properties.notify.properties.webhook.properties.url, data: data12 };
+                  if (vErrors === null) {
+                    vErrors = [err20];
+                  } else {
+                    vErrors.push(err20);
+                  }
+                  errors++;
+                }
+              } else {
+                const err21 = { instancePath: instancePath + "/notify/webhook/url", schemaPath: "#/properties/notify/properties/webhook/properties/url/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema31.properties.notify.properties.webhook.properties.url.type, parentSchema: schema31.properties.notify.properties.webhook.properties.url, data: data12 };
+                if (vErrors === null) {
+                  vErrors = [err21];
+                } else {
+                  vErrors.push(err21);
+                }
+                errors++;
+              }
+            }
+            if (data11.url_env !== void 0) {
+              let data13 = data11.url_env;
+              if (typeof data13 === "string") {
+                if (!pattern7.test(data13)) {
+                  const err22 = { instancePath: instancePath + "/notify/webhook/url_env", schemaPath: "#/$defs/envName/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_]*$"', schema: "^[A-Za-z_][A-Za-z0-9_]*$", parentSchema: schema37, data: data13 };
+                  if (vErrors === null) {
+                    vErrors = [err22];
+                  } else {
+                    vErrors.push(err22);
+                  }
+                  errors++;
+                }
+              } else {
+                const err23 = { instancePath: instancePath + "/notify/webhook/url_env", schemaPath: "#/$defs/envName/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema37.type, parentSchema: schema37, data: data13 };
+                if (vErrors === null) {
+                  vErrors = [err23];
+                } else {
+                  vErrors.push(err23);
+                }
+                errors++;
+              }
+            }
+            if (data11.on !== void 0) {
+              let data14 = data11.on;
+              if (Array.isArray(data14)) {
+                const len1 = data14.length;
+                for (let i2 = 0; i2 < len1; i2++) {
+                  let data15 = data14[i2];
+                  if (!(data15 === "failure" || data15 === "alert" || data15 === "success")) {
+                    const err24 = { instancePath: instancePath + "/notify/webhook/on/" + i2, schemaPath: "#/properties/notify/properties/webhook/properties/on/items/enum", keyword: "enum", params: { allowedValues: schema31.properties.notify.properties.webhook.properties.on.items.enum }, message: "must be equal to one of the allowed values", schema: schema31.properties.notify.properties.webhook.properties.on.items.enum, parentSchema: schema31.properties.notify.properties.webhook.properties.on.items, data: data15 };
+                    if (vErrors === null) {
+                      vErrors = [err24];
+                    } else {
+                      vErrors.push(err24);
+                    }
+                    errors++;
+                  }
+                }
+                let i3 = data14.length;
+                let j1;
+                if (i3 > 1) {
+                  outer1: for (; i3--; ) {
+                    for (j1 = i3; j1--; ) {
+                      if (func0(data14[i3], data14[j1])) {
+                        const err25 = { instancePath: instancePath + "/notify/webhook/on", schemaPath: "#/properties/notify/properties/webhook/properties/on/uniqueItems", keyword: "uniqueItems", params: { i: i3, j: j1 }, message: "must NOT have duplicate items (items ## " + j1 + " and " + i3 + " are identical)", schema: true, parentSchema: schema31.properties.notify.properties.webhook.properties.on, data: data14 };
+                        if (vErrors === null) {
+                          vErrors = [err25];
+                        } else {
+                          vErrors.push(err25);
+                        }
+                        errors++;
+                        break outer1;
+                      }
+                    }
+                  }
+                }
+              } else {
+                const err26 = { instancePath: instancePath + "/notify/webhook/on", schemaPath: "#/properties/notify/properties/webhook/properties/on/type", keyword: "type", params: { type: "array" }, message: "must be array", schema: schema31.properties.notify.properties.webhook.properties.on.type, parentSchema: schema31.properties.notify.properties.webhook.properties.on, data: data14 };
+                if (vErrors === null) {
+                  vErrors = [err26];
+                } else {
+                  vErrors.push(err26);
+                }
+                errors++;
+              }
+            }
+          } else {
+            const err27 = { instancePath: instancePath + "/notify/webhook", schemaPath: "#/properties/notify/properties/webhook/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.notify.properties.webhook.type, parentSchema: schema31.properties.notify.properties.webhook, data: data11 };
+            if (vErrors === null) {
+              vErrors = [err27];
+            } else {
+              vErrors.push(err27);
             }
             errors++;
           }
         }
-        for (const key4 in data9) {
-          if (!validate27(data9[key4], { instancePath: instancePath + "/tasks/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data9, parentDataProperty: key4, rootData, dynamicAnchors })) {
-            vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+        if (data10.github_issue !== void 0) {
+          let data16 = data10.github_issue;
+          if (typeof data16 !== "boolean") {
+            const err28 = { instancePath: instancePath + "/notify/github_issue", schemaPath: "#/properties/notify/properties/github_issue/type", keyword: "type", params: { type: "boolean" }, message: "must be boolean", schema: schema31.properties.notify.properties.github_issue.type, parentSchema: schema31.properties.notify.properties.github_issue, data: data16 };
+            if (vErrors === null) {
+              vErrors = [err28];
+            } else {
+              vErrors.push(err28);
+            }
+            errors++;
+          }
+        }
+      } else {
+        const err29 = { instancePath: instancePath + "/notify", schemaPath: "#/properties/notify/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.notify.type, parentSchema: schema31.properties.notify, data: data10 };
+        if (vErrors === null) {
+          vErrors = [err29];
+        } else {
+          vErrors.push(err29);
+        }
+        errors++;
+      }
+    }
+    if (data.defaults !== void 0) {
+      if (!validate27(data.defaults, { instancePath: instancePath + "/defaults", parentData: data, parentDataProperty: "defaults", rootData, dynamicAnchors })) {
+        vErrors = vErrors === null ? validate27.errors : vErrors.concat(validate27.errors);
+        errors = vErrors.length;
+      }
+    }
+    if (data.tasks !== void 0) {
+      let data18 = data.tasks;
+      if (data18 && typeof data18 == "object" && !Array.isArray(data18)) {
+        if (Object.keys(data18).length < 1) {
+          const err30 = { instancePath: instancePath + "/tasks", schemaPath: "#/properties/tasks/minProperties", keyword: "minProperties", params: { limit: 1 }, message: "must NOT have fewer than 1 properties", schema: 1, parentSchema: schema31.properties.tasks, data: data18 };
+          if (vErrors === null) {
+            vErrors = [err30];
+          } else {
+            vErrors.push(err30);
+          }
+          errors++;
+        }
+        for (const key3 in data18) {
+          const _errs46 = errors;
+          if (typeof key3 === "string") {
+            if (!pattern17.test(key3)) {
+              const err31 = { instancePath: instancePath + "/tasks", schemaPath: "#/$defs/taskName/pattern", keyword: "pattern", params: { pattern: "^[A-Za-z_][A-Za-z0-9_-]*$" }, message: 'must match pattern "^[A-Za-z_][A-Za-z0-9_-]*$"', schema: "^[A-Za-z_][A-Za-z0-9_-]*$", parentSchema: schema47, data: key3, propertyName: key3 };
+              if (vErrors === null) {
+                vErrors = [err31];
+              } else {
+                vErrors.push(err31);
+              }
+              errors++;
+            }
+          } else {
+            const err32 = { instancePath: instancePath + "/tasks", schemaPath: "#/$defs/taskName/type", keyword: "type", params: { type: "string" }, message: "must be string", schema: schema47.type, parentSchema: schema47, data: key3, propertyName: key3 };
+            if (vErrors === null) {
+              vErrors = [err32];
+            } else {
+              vErrors.push(err32);
+            }
+            errors++;
+          }
+          var valid14 = _errs46 === errors;
+          if (!valid14) {
+            const err33 = { instancePath: instancePath + "/tasks", schemaPath: "#/properties/tasks/propertyNames", keyword: "propertyNames", params: { propertyName: key3 }, message: "property name must be valid", schema: schema31.properties.tasks.propertyNames, parentSchema: schema31.properties.tasks, data: data18 };
+            if (vErrors === null) {
+              vErrors = [err33];
+            } else {
+              vErrors.push(err33);
+            }
+            errors++;
+          }
+        }
+        for (const key4 in data18) {
+          if (!validate32(data18[key4], { instancePath: instancePath + "/tasks/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"), parentData: data18, parentDataProperty: key4, rootData, dynamicAnchors })) {
+            vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
             errors = vErrors.length;
           }
         }
       } else {
-        const err17 = { instancePath: instancePath + "/tasks", schemaPath: "#/properties/tasks/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.tasks.type, parentSchema: schema31.properties.tasks, data: data9 };
+        const err34 = { instancePath: instancePath + "/tasks", schemaPath: "#/properties/tasks/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.properties.tasks.type, parentSchema: schema31.properties.tasks, data: data18 };
         if (vErrors === null) {
-          vErrors = [err17];
+          vErrors = [err34];
         } else {
-          vErrors.push(err17);
+          vErrors.push(err34);
         }
         errors++;
       }
     }
   } else {
-    const err18 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.type, parentSchema: schema31, data };
+    const err35 = { instancePath, schemaPath: "#/type", keyword: "type", params: { type: "object" }, message: "must be object", schema: schema31.type, parentSchema: schema31, data };
     if (vErrors === null) {
-      vErrors = [err18];
+      vErrors = [err35];
     } else {
-      vErrors.push(err18);
+      vErrors.push(err35);
     }
     errors++;
   }
@@ -94367,7 +95334,7 @@ function collapseAlternatives(errors) {
     const branches = remaining.filter((e) => e.schemaPath.startsWith(prefix2));
     const rest = remaining.filter((e) => e !== alternative && !e.schemaPath.startsWith(prefix2));
     const deeper = branches.filter((e) => e.instancePath.length > alternative.instancePath.length);
-    remaining = deeper.length > 0 ? [...rest, ...deepestBranch(deeper, prefix2)] : [...rest, summarize(alternative, branches)];
+    remaining = deeper.length > 0 ? [...rest, ...deepestBranch(deeper, prefix2)] : [...rest, summarize2(alternative, branches)];
   }
   return remaining;
 }
@@ -94376,7 +95343,7 @@ function deepestBranch(errors, prefix2) {
   const best = errors.reduce((a, b) => b.instancePath.length > a.instancePath.length ? b : a);
   return errors.filter((e) => branch(e) === branch(best));
 }
-function summarize(alternative, branches) {
+function summarize2(alternative, branches) {
   const required = branches.filter((e) => e.keyword === "required").map((e) => String(e.params.missingProperty));
   if (required.length === branches.length && required.length > 0) {
     return { ...alternative, keyword: "x-one-of-required", params: { names: required } };
@@ -94446,7 +95413,8 @@ var PATTERNS = {
   duration: { code: "DAG015", what: "duration", hint: "write a duration like `30s`, `10m`, `2h`, `1h30m`, `500ms`, or a number of seconds" },
   taskName: { code: "DAG014", what: "task name", hint: "a task name starts with a letter or `_` and holds letters, digits, `_` and `-`" },
   pipelineName: { code: "DAG014", what: "pipeline name", hint: "a pipeline name is lower-case letters, digits, `_`, `.` and `-`" },
-  date: { code: "DAG019", what: "date", hint: "write a date as YYYY-MM-DD" }
+  date: { code: "DAG019", what: "date", hint: "write a date as YYYY-MM-DD" },
+  envName: { code: "DAG014", what: "environment variable name", hint: "a name starts with a letter or `_` and holds letters, digits and `_`" }
 };
 function patternDiagnostic(doc, e, path12, subject) {
   const def = /\$defs\/([^/]+)\/(?:[^/]*\/)*pattern$/.exec(e.schemaPath)?.[1] ?? (e.schemaPath.endsWith("/needs/pattern") ? "taskName" : "");
@@ -94458,7 +95426,6 @@ function patternDiagnostic(doc, e, path12, subject) {
   return error3(kind.code, `invalid ${kind.what} \`${String(valueAt(doc.value, path12))}\` for ${subject}`, locate(doc, path12), kind.hint);
 }
 function describePattern(pattern) {
-  if (pattern === "^[A-Za-z_][A-Za-z0-9_]*$") return "a name starts with a letter or `_` and holds letters, digits and `_`";
   if (pattern === "^[A-Za-z_][A-Za-z0-9_-]*$") return "a name starts with a letter or `_` and holds letters, digits, `_` and `-`";
   if (pattern === "^timeout$") return "use an exit code from 1 to 255, or `timeout`";
   return `it must match the pattern ${pattern}`;
@@ -94589,10 +95556,13 @@ function checkReference(ref, scope) {
       return name === void 0 || RUN_MACROS.has(name) ? [] : problem("DAG048", `there is no run macro \`${name}\`${didYouMean(name, RUN_MACROS)}`);
     case "needs":
       return checkNeedsReference(name, rest, scope, problem);
+    case "secrets":
+      return problem("DAG048", noSecretsContext(name ?? "NAME"), "expressions never see secret values: what they produce shows in commands, plans and records");
     default:
       return problem("DAG048", `unknown name \`${root}\`${didYouMean(root, CONTEXTS)}`, `expressions can read ${CONTEXTS.join(", ")}`);
   }
 }
+var noSecretsContext = (variable) => `there is no \`secrets\` context: use \`$${variable}\` in the command instead, and declare \`${variable}\` under \`secrets:\``;
 function checkNeedsReference(task, rest, scope, problem) {
   if (scope.needs === void 0) return problem("DAG048", `upstream outputs are only known when the task starts, not in ${scope.where}`);
   if (task === void 0) return [];
@@ -94627,7 +95597,8 @@ function checkSemantics(doc, spec) {
     ...checkCycles(doc, spec),
     ...checkSchedule(doc, spec),
     ...checkMatrixExcludes(doc, spec),
-    ...checkExpressions(doc, spec)
+    ...checkExpressions(doc, spec),
+    ...checkSecrets(doc, spec)
   ];
 }
 function checkNeeds(doc, spec) {
@@ -94686,6 +95657,24 @@ function checkMatrixExcludes(doc, spec) {
     );
   });
 }
+function checkSecrets(doc, spec) {
+  const secrets = new Set(spec.secrets ?? []);
+  if (secrets.size === 0) return [];
+  const envMaps = [
+    [["env"], spec.env],
+    [["defaults", "env"], spec.defaults?.env],
+    ...Object.entries(spec.tasks).map(([name, task]) => [["tasks", name, "env"], task.env])
+  ];
+  return envMaps.flatMap(
+    ([path12, env]) => Object.entries(env ?? {}).filter(([name, value]) => secrets.has(name) && !String(value).includes("${{")).map(([name]) => literalSecret(locate(doc, [...path12, name], "key"), name))
+  );
+}
+var literalSecret = (at, name) => error3(
+  "DAG055",
+  `\`${name}\` is declared in \`secrets:\` but given a value here: a secret must come from the environment Dagline runs in`,
+  at,
+  `remove it from this \`env:\` and set it where the pipeline runs (in GitHub Actions, on the step: \`env: { ${name}: \${{ secrets.${name} }} }\`)`
+);
 
 // src/validate/validate.ts
 function validatePipeline(doc, options) {
@@ -94722,7 +95711,7 @@ function duplicateNames(docs) {
 // src/cli/pipelines.ts
 var DEFAULT_PATHS = ["dagline.yml", "dagline.yaml", "pipeline.yml", "pipeline.yaml", "pipelines", ".github/pipelines"];
 async function loadGraphs(request2, io) {
-  const paths = request2.paths.length > 0 ? request2.paths : DEFAULT_PATHS.filter((p) => existsSync7(join18(io.cwd, p)));
+  const paths = request2.paths.length > 0 ? request2.paths : DEFAULT_PATHS.filter((p) => existsSync7(join19(io.cwd, p)));
   if (paths.length === 0) {
     return fail({ code: "DAG091", message: `no pipeline given and none found (looked for ${DEFAULT_PATHS.join(", ")}); pass a file or folder` });
   }
@@ -94751,7 +95740,7 @@ async function loadGraphs(request2, io) {
 }
 function readIfExists(path12) {
   try {
-    return readFileSync5(path12, "utf8");
+    return readFileSync6(path12, "utf8");
   } catch {
     return void 0;
   }
@@ -94790,9 +95779,11 @@ var graphCommand = {
   }
 };
 var planCommand = {
-  options: { ...COMMON_OPTIONS, ...CACHE_OPTIONS, explain: { type: "string" }, matrix: { type: "string" } },
+  options: { ...COMMON_OPTIONS, ...CACHE_OPTIONS, explain: { type: "string" }, matrix: { type: "string" }, concurrency: { type: "string", short: "j" } },
   async run(args, io) {
     if (args.values.matrix !== void 0) return planMatrix(args, io);
+    const concurrency = positiveInteger(args.values.concurrency, cpus().length, "concurrency");
+    if (!concurrency.ok) return concurrency.error;
     const prepared = await loadAs(args, io, ["text", "json"]);
     if (!prepared.ok) return prepared.error;
     const { format: format2, loaded } = prepared.value;
@@ -94806,7 +95797,7 @@ var planCommand = {
       const opened = await openCache(graph, args, io, warn);
       if (!opened.ok) return opened.error;
       if (args.values.explain !== void 0) return explain(graph, opened.value.cache, String(args.values.explain), format2, io);
-      plans.push(planGraph(graph, await opened.value.cache.predictAll()));
+      plans.push(planGraph(graph, await opened.value.cache.predictAll(), { medians: recentDurations(graph, warn), concurrency: concurrency.value }));
       const problem = await opened.value.close();
       if (problem !== void 0) warn(problem);
     }
@@ -94815,6 +95806,11 @@ var planCommand = {
     return EXIT.ok;
   }
 };
+function recentDurations(graph, warn) {
+  const history = readHistory(historyDir(graph.root), graph.pipeline);
+  if (!history.ok) warn(`${history.error}: the plan has no estimates`);
+  return durationEstimates(history.ok ? history.value : []);
+}
 async function planMatrix(args, io) {
   const max = Number(args.values.matrix);
   if (!Number.isInteger(max) || max < 1 || max > MAX_SHARDS) {
@@ -94974,8 +95970,8 @@ var formatPrune = (r) => `removed ${r.entriesRemoved.length} entries, ${r.blobsR
 `;
 
 // src/cli/run-command.ts
-import { cpus } from "node:os";
-import { basename as basename6, join as join22 } from "node:path";
+import { cpus as cpus2 } from "node:os";
+import { basename as basename6, join as join23, resolve as resolve10 } from "node:path";
 
 // src/plan/selection.ts
 init_result();
@@ -95012,94 +96008,6 @@ var CompositeReporter = class {
     for (const reporter of this.reporters) await reporter.close?.();
   }
 };
-
-// src/report/run-summary.ts
-var pad2 = (n) => String(n).padStart(2, "0");
-function formatDuration(ms) {
-  const t = Number.isFinite(ms) && ms > 0 ? ms : 0;
-  if (Math.round(t) < 1e3) return `${Math.round(t)}ms`;
-  const tenths = Math.round(t / 100);
-  if (tenths < 600) return `${(tenths / 10).toFixed(1)}s`;
-  const seconds = Math.round(t / 1e3);
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${pad2(seconds % 60)}s`;
-  const minutes = Math.round(t / 6e4);
-  return `${Math.floor(minutes / 60)}h${pad2(minutes % 60)}m`;
-}
-function formatElapsed(ms) {
-  const seconds = Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1e3) : 0;
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${pad2(seconds % 60)}s`;
-  const minutes = Math.floor(seconds / 60);
-  return `${Math.floor(minutes / 60)}h${pad2(minutes % 60)}m`;
-}
-function formatRunStart(e, c) {
-  const tasks = `${e.tasks.length} task${e.tasks.length === 1 ? "" : "s"}`;
-  return `${c.bold(`${e.pipeline} ${e.ds}`)}: ${tasks}, concurrency ${e.concurrency}${c.dim(`, logs in ${e.logDir}`)}`;
-}
-function formatTaskStart(e, c) {
-  return `${c.cyan("\u25B6")} ${e.id}${e.attempt > 1 ? c.dim(` (attempt ${e.attempt})`) : ""}`;
-}
-function formatTaskRetry(e, c) {
-  const why = e.reason === "" ? "" : `${e.reason}, `;
-  return `${c.yellow("\u21BB")} ${e.id}: ${why}retrying in ${formatDuration(e.delayMs)} ${c.dim(`(attempt ${e.attempt} of ${e.maxAttempts})`)}`;
-}
-var formatWarning = (e, c) => `${c.yellow("\u26A0")} ${e.message}`;
-function failureReason(e) {
-  if (e.reason !== void 0 && e.reason !== "") return e.reason;
-  return e.exitCode !== null ? `exit code ${e.exitCode}` : void 0;
-}
-function formatTaskEnd(e, c, logFile) {
-  const why = e.reason !== void 0 && e.reason !== "" ? `: ${e.reason}` : "";
-  switch (e.status) {
-    case "succeeded":
-      return `${c.green("\u2714")} ${e.id} ${c.dim(formatDuration(e.durationMs))}`;
-    case "cached":
-      return `${c.green("\u2714")} ${e.id} ${c.dim("cached")}`;
-    case "failed": {
-      const reason = failureReason(e);
-      const attempts = e.attempts > 1 ? ` after ${e.attempts} attempts` : "";
-      const log2 = logFile !== void 0 ? c.dim(` (log: ${logFile})`) : "";
-      return `${c.red("\u2716")} ${e.id} ${c.red(`failed${attempts}`)}${reason !== void 0 ? `: ${reason}` : ""}${log2}`;
-    }
-    case "skipped":
-      return `${c.dim("-")} ${e.id} ${c.dim("skipped")}${why}`;
-    case "upstream_failed":
-      return `${c.yellow("-")} ${e.id} ${c.yellow("upstream_failed")}${why}`;
-    case "cancelled":
-      return `${c.yellow("-")} ${e.id} ${c.yellow("cancelled")}${why}`;
-  }
-}
-var SUMMARY_ORDER = [
-  ["succeeded", "succeeded"],
-  ["cached", "cached"],
-  ["failed", "failed"],
-  ["upstream_failed", "upstream failed"],
-  ["cancelled", "cancelled"],
-  ["skipped", "skipped"]
-];
-function summarizeRun({ start, ends, end, durationMs }) {
-  const last = /* @__PURE__ */ new Map();
-  for (const e of ends) {
-    last.delete(e.id);
-    last.set(e.id, e);
-  }
-  const counts = { succeeded: 0, failed: 0, skipped: 0, upstream_failed: 0, cancelled: 0, cached: 0 };
-  for (const e of last.values()) counts[e.status] += 1;
-  const listed = new Set(start?.tasks ?? []);
-  const notRun2 = [...listed].filter((id) => !last.has(id)).length;
-  const total = listed.size + [...last.keys()].filter((id) => !listed.has(id)).length;
-  const failed2 = [...last.values()].filter((e) => e.status === "failed").map((e) => e.id);
-  const duration2 = end?.durationMs ?? durationMs ?? 0;
-  const status = end?.status ?? (counts.failed > 0 || counts.upstream_failed > 0 ? "failed" : "succeeded");
-  const parts = SUMMARY_ORDER.filter(([s]) => counts[s] > 0).map(([s, words]) => `${counts[s]} ${words}`);
-  if (notRun2 > 0) parts.push(`${notRun2} not run`);
-  const text = `${parts.length > 0 ? parts.join(", ") : "no tasks"} in ${formatDuration(duration2)}`;
-  return { counts, notRun: notRun2, total, failed: failed2, durationMs: duration2, status, text };
-}
-function formatSummary(summary2, c) {
-  const paint = summary2.status === "succeeded" ? c.green : summary2.status === "failed" ? c.red : c.yellow;
-  return paint(c.bold(summary2.text));
-}
 
 // src/report/run-plain.ts
 var MAX_LINE_CHARS = 64 * 1024;
@@ -95543,8 +96451,8 @@ init_result();
 
 // src/run/execute.ts
 import { createHash as createHash3 } from "node:crypto";
-import { existsSync as existsSync9, mkdirSync as mkdirSync7, readFileSync as readFileSync7 } from "node:fs";
-import { join as join20, resolve as resolve9 } from "node:path";
+import { existsSync as existsSync9, mkdirSync as mkdirSync9, readFileSync as readFileSync8, rmSync as rmSync2 } from "node:fs";
+import { join as join21, resolve as resolve9 } from "node:path";
 import { setTimeout as sleep2 } from "node:timers/promises";
 
 // src/run/limiter.ts
@@ -95556,7 +96464,7 @@ var Limiter = class {
   active = 0;
   waiting = [];
   async run(job) {
-    if (this.active >= this.limit) await new Promise((resolve11) => this.waiting.push(resolve11));
+    if (this.active >= this.limit) await new Promise((resolve13) => this.waiting.push(resolve13));
     this.active++;
     try {
       return await job();
@@ -95567,36 +96475,17 @@ var Limiter = class {
   }
 };
 
-// src/run/priorities.ts
-function remainingPathLengths(tasks) {
-  const dependents = /* @__PURE__ */ new Map();
-  for (const task of tasks) {
-    for (const need of task.needs) {
-      const list = dependents.get(need);
-      if (list) list.push(task.id);
-      else dependents.set(need, [task.id]);
-    }
-  }
-  const length = /* @__PURE__ */ new Map();
-  for (let i = tasks.length - 1; i >= 0; i--) {
-    const id = tasks[i].id;
-    const after = (dependents.get(id) ?? []).reduce((m, d) => Math.max(m, length.get(d) ?? 0), 0);
-    length.set(id, after + 1);
-  }
-  return length;
-}
-
 // src/run/process.ts
 import { spawn as spawn2 } from "node:child_process";
-import { accessSync, closeSync as closeSync4, constants as constants4, existsSync as existsSync8, mkdirSync as mkdirSync6, openSync as openSync4, readSync as readSync2, statSync as statSync6 } from "node:fs";
+import { accessSync, closeSync as closeSync4, constants as constants4, existsSync as existsSync8, mkdirSync as mkdirSync8, openSync as openSync4, readSync as readSync2, statSync as statSync7 } from "node:fs";
 import { availableParallelism } from "node:os";
-import { delimiter as delimiter3, dirname as dirname14, isAbsolute as isAbsolute5, join as join19, resolve as resolve8 } from "node:path";
+import { delimiter as delimiter3, dirname as dirname14, isAbsolute as isAbsolute5, join as join20, resolve as resolve8 } from "node:path";
 import { performance as performance2 } from "node:perf_hooks";
 import { StringDecoder } from "node:string_decoder";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
 
 // src/run/process-tree.ts
-import { readdirSync as readdirSync3, readFileSync as readFileSync6 } from "node:fs";
+import { readdirSync as readdirSync4, readFileSync as readFileSync7 } from "node:fs";
 function signalGroup(pgid, signal) {
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
@@ -95614,7 +96503,7 @@ function groupHasLiveMembers(pgid) {
   if (process.platform !== "linux") return true;
   let entries2;
   try {
-    entries2 = readdirSync3("/proc");
+    entries2 = readdirSync4("/proc");
   } catch {
     return true;
   }
@@ -95639,7 +96528,7 @@ function processIsLive(pid) {
 function procStat(pid) {
   let text;
   try {
-    text = readFileSync6(`/proc/${pid}/stat`, "latin1");
+    text = readFileSync7(`/proc/${pid}/stat`, "latin1");
   } catch {
     return void 0;
   }
@@ -95849,7 +96738,7 @@ var LogFollower = class {
 var FOLLOW_BUFFER = Buffer.allocUnsafe(64 * 1024);
 function fileSize(path12) {
   try {
-    return statSync6(path12, { throwIfNoEntry: false })?.size ?? 0;
+    return statSync7(path12, { throwIfNoEntry: false })?.size ?? 0;
   } catch {
     return 0;
   }
@@ -96043,12 +96932,12 @@ var Launcher = class _Launcher {
   }
 };
 function openLog(path12) {
-  mkdirSync6(dirname14(path12), { recursive: true });
+  mkdirSync8(dirname14(path12), { recursive: true });
   return openSync4(path12, "a");
 }
 function checkCwd(cwd) {
   try {
-    const stat3 = statSync6(cwd, { throwIfNoEntry: false });
+    const stat3 = statSync7(cwd, { throwIfNoEntry: false });
     if (stat3 === void 0) return `working directory does not exist: ${cwd}`;
     if (!stat3.isDirectory()) return `working directory is not a directory: ${cwd}`;
   } catch (error4) {
@@ -96115,7 +97004,7 @@ function onPath(name, path12) {
   for (const folder of path12.split(delimiter3)) {
     if (folder === "") continue;
     try {
-      accessSync(join19(folder, name), constants4.X_OK);
+      accessSync(join20(folder, name), constants4.X_OK);
       return true;
     } catch {
     }
@@ -96134,6 +97023,126 @@ function retryDelay(policy, retry2, random = Math.random) {
   const capped = Math.min(base, policy.maxDelayMs);
   return policy.jitter ? Math.round(capped * (1 - random() / 2)) : capped;
 }
+
+// src/run/redact.ts
+var MASK = "***";
+var MIN_LENGTH = 4;
+function secretLines(names, env) {
+  const lines = names.flatMap((name) => (env[name] ?? "").split(/\r?\n/));
+  return [...new Set(lines.filter(hideable))];
+}
+var hideable = (value) => value.trim().length >= MIN_LENGTH;
+var Redactor = class _Redactor {
+  patterns;
+  matcher;
+  constructor(values) {
+    this.patterns = [...new Set(values.filter(hideable).flatMap(encodings))].filter((p) => p.length >= MIN_LENGTH).sort((a, b) => b.length - a.length);
+    this.matcher = this.patterns.length === 0 ? void 0 : new RegExp(this.patterns.map(escapeRegExp).join("|"), "g");
+  }
+  static forSecrets(names, env) {
+    return new _Redactor(secretLines(names, env));
+  }
+  /** False when there is nothing to hide (no secrets declared, or none set). */
+  get active() {
+    return this.matcher !== void 0;
+  }
+  redact(text) {
+    return this.matcher === void 0 ? text : text.replace(this.matcher, MASK);
+  }
+  /** `changed`: at least one value held a secret. */
+  redactValues(values) {
+    if (this.matcher === void 0) return { values, changed: false };
+    const redacted = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, this.redact(value)]));
+    return { values: redacted, changed: Object.keys(values).some((key) => redacted[key] !== values[key]) };
+  }
+  /**
+   * How much of a stream's text can be redacted and shown now. Output arrives in arbitrary pieces, so a secret
+   * may be cut between two of them: what could still become one with the next piece is held back, and so is a
+   * whole secret that the cut would split.
+   */
+  safeLength(text) {
+    if (this.matcher === void 0) return text.length;
+    const cut = this.partialSecretStart(text);
+    for (const match3 of text.matchAll(this.matcher)) {
+      if (match3.index < cut && match3.index + match3[0].length > cut) return match3.index;
+    }
+    return cut;
+  }
+  /** Where the longest end of `text` that is the beginning of a secret starts; text.length if there is none. */
+  partialSecretStart(text) {
+    const longest = this.patterns[0]?.length ?? 0;
+    for (let start = Math.max(0, text.length - longest + 1); start < text.length; start++) {
+      const tail = text.slice(start);
+      if (this.patterns.some((p) => p.length > tail.length && p.startsWith(tail))) return start;
+    }
+    return text.length;
+  }
+};
+function encodings(value) {
+  const url2 = value.isWellFormed() ? encodeURIComponent(value) : value;
+  return [value, JSON.stringify(value).slice(1, -1), url2, ...base64Forms(value)];
+}
+function base64Forms(value) {
+  const bytes = Buffer.from(value);
+  return [0, 1, 2].map((offset) => {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString("base64").replace(/=+$/, "");
+    const end = (offset + bytes.length) % 3 === 0 ? encoded.length : encoded.length - 1;
+    return encoded.slice(LEADING_MIXED[offset], end);
+  });
+}
+var LEADING_MIXED = [0, 2, 3];
+var escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+var RedactingReporter = class {
+  constructor(inner, redactor) {
+    this.inner = inner;
+    this.redactor = redactor;
+  }
+  inner;
+  redactor;
+  /** Per task: output held back because a secret may continue in the next piece. */
+  held = /* @__PURE__ */ new Map();
+  onEvent(event) {
+    if (event.type === "task-output") return this.output(event.id, event.text);
+    if (event.type === "task-retry" || event.type === "task-end") this.release(event.id);
+    if (event.type === "run-end") for (const id of [...this.held.keys()]) this.release(id);
+    this.inner.onEvent(this.redacted(event));
+  }
+  output(id, text) {
+    const pending = (this.held.get(id) ?? "") + text;
+    const cut = this.redactor.safeLength(pending);
+    if (cut < pending.length) this.held.set(id, pending.slice(cut));
+    else this.held.delete(id);
+    if (cut > 0) this.inner.onEvent({ type: "task-output", id, text: this.redactor.redact(pending.slice(0, cut)) });
+  }
+  /** The attempt has ended: what was held back cannot grow into a secret any more. */
+  release(id) {
+    const rest = this.held.get(id);
+    this.held.delete(id);
+    if (rest !== void 0) this.inner.onEvent({ type: "task-output", id, text: this.redactor.redact(rest) });
+  }
+  redacted(event) {
+    const redact = (text) => this.redactor.redact(text);
+    switch (event.type) {
+      case "task-start":
+        return { ...event, command: redact(event.command) };
+      case "task-retry":
+        return { ...event, reason: redact(event.reason) };
+      case "warning":
+        return { ...event, message: redact(event.message) };
+      case "task-end": {
+        const outputs = this.redactor.redactValues(event.outputs);
+        return {
+          ...event,
+          outputs: outputs.values,
+          ...event.reason === void 0 ? {} : { reason: redact(event.reason) },
+          ...outputs.changed ? { outputsRedacted: true } : {}
+        };
+      }
+      default:
+        return event;
+    }
+  }
+};
 
 // src/run/task-outputs.ts
 init_result();
@@ -96241,32 +97250,32 @@ var CACHE_CONCURRENCY = 16;
 var OK_STATUSES = /* @__PURE__ */ new Set(["succeeded", "cached"]);
 var FAILED_STATUSES = /* @__PURE__ */ new Set(["failed", "upstream_failed"]);
 function executeGraph(graph, options, reporter) {
-  return new Execution(graph, options, reporter).run();
+  const redactor = Redactor.forSecrets(graph.secrets, options.env);
+  return new Execution(graph, options, redactor.active ? new RedactingReporter(reporter, redactor) : reporter, redactor).run();
 }
 var Execution = class {
-  constructor(graph, options, reporter) {
+  constructor(graph, options, reporter, redactor) {
     this.graph = graph;
     this.options = options;
     this.reporter = reporter;
+    this.redactor = redactor;
     this.baseEnv = { ...definedOnly(options.env), ...runEnv(graph) };
-    graph.tasks.forEach((t, i) => {
+    graph.tasks.forEach((t) => {
       this.byId.set(t.id, t);
-      this.index.set(t.id, i);
       for (const need of t.needs) {
         const list = this.dependents.get(need);
         if (list) list.push(t.id);
         else this.dependents.set(need, [t.id]);
       }
     });
-    const lengths = remainingPathLengths(graph.tasks);
-    this.byRank = [...graph.tasks].sort((a, b) => (lengths.get(b.id) ?? 0) - (lengths.get(a.id) ?? 0) || (this.index.get(a.id) ?? 0) - (this.index.get(b.id) ?? 0));
+    this.byRank = startOrder(graph.tasks);
     this.rank = new Map(this.byRank.map((t, i) => [t.id, i]));
   }
   graph;
   options;
   reporter;
+  redactor;
   byId = /* @__PURE__ */ new Map();
-  index = /* @__PURE__ */ new Map();
   rank;
   byRank;
   waiting = /* @__PURE__ */ new Map();
@@ -96279,9 +97288,10 @@ var Execution = class {
   /** Tasks whose cache lookup is under way. */
   checking = 0;
   cacheLimiter = new Limiter(CACHE_CONCURRENCY);
+  /** For the cache, which hashes them into fingerprints: with secrets hidden, as fingerprints must not hold them. */
   outputsOf = (id) => {
     const result = this.results.get(id);
-    return result !== void 0 && OK_STATUSES.has(result.status) ? result.outputs : void 0;
+    return result !== void 0 && OK_STATUSES.has(result.status) ? this.redactor.redactValues(result.outputs).values : void 0;
   };
   stop;
   started = Date.now();
@@ -96289,11 +97299,11 @@ var Execution = class {
   baseEnv;
   async run() {
     const { graph, options } = this;
-    mkdirSync7(join20(options.runDir, "logs"), { recursive: true });
-    mkdirSync7(join20(options.runDir, "outputs"), { recursive: true });
+    mkdirSync9(join21(options.runDir, "logs"), { recursive: true });
+    mkdirSync9(join21(options.runDir, "outputs"), { recursive: true });
     const toRun = graph.tasks.filter((t) => !options.finished?.has(t.id) && (options.selected?.has(t.id) ?? true));
-    this.reporter.onEvent({ type: "run-start", runId: options.runId, pipeline: graph.pipeline, ds: graph.run.ds, tasks: toRun.map((t) => t.id), concurrency: options.concurrency, logDir: join20(options.runDir, "logs") });
-    const done = new Promise((resolve11) => this.finish = resolve11);
+    this.reporter.onEvent({ type: "run-start", runId: options.runId, pipeline: graph.pipeline, ds: graph.run.ds, tasks: toRun.map((t) => t.id), concurrency: options.concurrency, logDir: join21(options.runDir, "logs") });
+    const done = new Promise((resolve13) => this.finish = resolve13);
     const onAbort = () => this.halt("cancelled");
     options.signal?.addEventListener("abort", onAbort, { once: true });
     const timer = options.runTimeoutMs ? setTimeout(() => this.halt("timeout"), options.runTimeoutMs) : void 0;
@@ -96402,7 +97412,7 @@ var Execution = class {
   }
   async attemptAll(task) {
     const started = Date.now();
-    const logFile = join20(this.options.runDir, "logs", `${fileName(task.id)}.log`);
+    const logFile = join21(this.options.runDir, "logs", `${fileName(task.id)}.log`);
     let attempt = 1;
     for (; ; ) {
       const outcome = await this.saved(task, await this.attempt(task, attempt, logFile));
@@ -96428,7 +97438,8 @@ var Execution = class {
     if (typeof command === "string" || typeof env === "string") {
       return { status: "failed", exitCode: null, retryable: false, outputs: {}, reason: typeof command === "string" ? command : env };
     }
-    const outputFile = join20(this.options.runDir, "outputs", `${fileName(task.id)}.${attempt}.env`);
+    const outputFile = join21(this.options.runDir, "outputs", `${fileName(task.id)}.${attempt}.env`);
+    if (existsSync9(outputFile)) rmSync2(outputFile);
     this.reporter.onEvent({ type: "task-start", id: task.id, attempt, command: [command.file, ...command.args].join(" "), logFile, at: Date.now() });
     const start = this.options.startProcess ?? runProcess;
     const outcome = await start({
@@ -96447,7 +97458,7 @@ var Execution = class {
   async saved(task, outcome) {
     const { cache } = this.options;
     if (cache === void 0 || outcome.status !== "succeeded") return outcome;
-    const saved = await cache.save(task, outcome.outputs, this.outputsOf);
+    const saved = await cache.save(task, outcome.outputs, this.outputsOf, { holdsSecret: this.redactor.redactValues(outcome.outputs).changed });
     if (saved.warning !== void 0) this.reporter.onEvent({ type: "warning", id: task.id, message: saved.warning });
     return saved.error === void 0 ? outcome : { status: "failed", exitCode: outcome.exitCode, retryable: false, outputs: {}, reason: saved.error };
   }
@@ -96457,8 +97468,8 @@ var Execution = class {
     if (outcome.cancelled) return { status: "cancelled", exitCode: exitCode2, retryable: false, outputs: {}, reason: "cancelled" };
     if (outcome.timedOut) return { status: "failed", exitCode: exitCode2, retryable: true, outputs: {}, reason: `timed out after ${formatMs(task.timeoutMs ?? outcome.durationMs)}`, timedOut: true };
     if (exitCode2 !== 0) {
-      const reason = exitCode2 === null ? `killed by ${outcome.signal ?? "a signal"}` : `exit code ${exitCode2}`;
-      return { status: "failed", exitCode: exitCode2, retryable: true, outputs: {}, reason };
+      const reason2 = exitCode2 === null ? `killed by ${outcome.signal ?? "a signal"}` : `exit code ${exitCode2}`;
+      return { status: "failed", exitCode: exitCode2, retryable: true, outputs: {}, reason: reason2 };
     }
     const outputs = parseTaskOutputs(readIfPresent(outputFile));
     if (!outputs.ok) return { status: "failed", exitCode: exitCode2, retryable: false, outputs: {}, reason: outputs.error };
@@ -96493,10 +97504,10 @@ var Execution = class {
       if (left === 0 && dependent && !this.results.has(id)) this.settle(dependent);
     }
   }
-  halt(reason) {
+  halt(reason2) {
     if (this.stop === "cancelled" || this.stop === "timeout") return;
-    this.stop = reason;
-    if (reason !== "failure") this.abort.abort();
+    this.stop = reason2;
+    if (reason2 !== "failure") this.abort.abort();
     this.pump();
     this.checkDone();
   }
@@ -96506,8 +97517,8 @@ var Execution = class {
       if (this.results.has(task.id)) continue;
       const failedUpstream = task.needs.some((id) => FAILED_STATUSES.has(this.results.get(id)?.status ?? "cancelled"));
       const status = failedUpstream ? "upstream_failed" : "cancelled";
-      const reason = failedUpstream ? "a task it needs failed" : `not started: the run stopped (${this.stop ?? "stopped"})`;
-      this.complete(task, { status, outputs: {} }, { attempts: 0, exitCode: null, durationMs: 0, reason }, false);
+      const reason2 = failedUpstream ? "a task it needs failed" : `not started: the run stopped (${this.stop ?? "stopped"})`;
+      this.complete(task, { status, outputs: {} }, { attempts: 0, exitCode: null, durationMs: 0, reason: reason2 }, false);
     }
   }
   runStatus() {
@@ -96529,7 +97540,7 @@ var formatMs = (ms) => ms < 1e3 ? `${ms}ms` : `${ms / 1e3}s`;
 function readIfPresent(path12) {
   if (!existsSync9(path12)) return "";
   try {
-    return readFileSync7(path12, "utf8");
+    return readFileSync8(path12, "utf8");
   } catch (e) {
     if (e instanceof Error && "code" in e && e.code === "ENOENT") return "";
     throw e;
@@ -96547,11 +97558,11 @@ function fileName(id) {
 
 // src/run/record.ts
 init_result();
-import { mkdirSync as mkdirSync8, readdirSync as readdirSync4, readFileSync as readFileSync8, renameSync as renameSync4, writeFileSync as writeFileSync5 } from "node:fs";
-import { join as join21 } from "node:path";
+import { mkdirSync as mkdirSync10, readdirSync as readdirSync5, readFileSync as readFileSync9, renameSync as renameSync4, writeFileSync as writeFileSync5 } from "node:fs";
+import { join as join22 } from "node:path";
 var RECORD_FILE = "record.json";
 var WRITE_INTERVAL_MS = 200;
-var runsDir = (root) => join21(root, ".dagline", "runs");
+var runsDir = (root) => join22(root, ".dagline", "runs");
 function writeJsonAtomic(path12, value) {
   const temp = `${path12}.${process.pid}.tmp`;
   writeFileSync5(temp, JSON.stringify(value, null, 2));
@@ -96560,8 +97571,8 @@ function writeJsonAtomic(path12, value) {
 var RecordKeeper = class {
   constructor(record, dir) {
     this.record = record;
-    mkdirSync8(dir, { recursive: true });
-    this.path = join21(dir, RECORD_FILE);
+    mkdirSync10(dir, { recursive: true });
+    this.path = join22(dir, RECORD_FILE);
     this.flush();
   }
   record;
@@ -96607,6 +97618,7 @@ function apply(record, event) {
         end: iso2(event.at),
         durationMs: event.durationMs,
         outputs: event.outputs,
+        outputsRedacted: event.outputsRedacted,
         ...event.reason === void 0 ? {} : { reason: event.reason }
       });
       break;
@@ -96624,7 +97636,7 @@ function taskRecord(record, id) {
 }
 function readRecord(root, runId) {
   try {
-    const record = JSON.parse(readFileSync8(join21(runsDir(root), runId, RECORD_FILE), "utf8"));
+    const record = JSON.parse(readFileSync9(join22(runsDir(root), runId, RECORD_FILE), "utf8"));
     return record.format === 1 ? ok2(record) : fail(`run ${runId} was recorded by an incompatible Dagline`);
   } catch (e) {
     return fail(e instanceof Error && "code" in e && e.code === "ENOENT" ? `no run \`${runId}\`` : `run ${runId} has an unreadable record`);
@@ -96633,7 +97645,7 @@ function readRecord(root, runId) {
 function listRuns(root) {
   let ids;
   try {
-    ids = readdirSync4(runsDir(root));
+    ids = readdirSync5(runsDir(root));
   } catch {
     return [];
   }
@@ -96642,6 +97654,232 @@ function listRuns(root) {
 function newRunId(now, random = Math.random) {
   const suffix = Math.floor(random() * 65536).toString(16).padStart(4, "0");
   return `${now.toISOString().replaceAll(":", "-").replace(".", "-")}-${suffix}`;
+}
+
+// src/report/metrics.ts
+var STATUSES2 = ["succeeded", "failed", "skipped", "upstream_failed", "cancelled", "cached"];
+function runMetrics(graph, record) {
+  const pipeline2 = graph.pipeline;
+  const tasks = Object.entries(record.tasks);
+  const ended = tasks.filter(([, t]) => t.end !== void 0);
+  const perTask = (value) => ended.map(([id, t]) => ({ labels: { pipeline: pipeline2, task: id, status: t.status }, value: value(t) }));
+  const outputs = outputSamples(graph, record);
+  const families = [
+    { name: "dagline_task_duration_seconds", help: "How long the task took in the last run (the restore, when cached).", samples: perTask((t) => (t.durationMs ?? 0) / 1e3) },
+    { name: "dagline_task_attempts", help: "Attempts the task made in the last run.", samples: perTask((t) => t.attempts.length) },
+    { name: "dagline_task_cached", help: "1 when the task was restored from the cache in the last run, else 0.", samples: perTask((t) => t.status === "cached" ? 1 : 0) },
+    { name: "dagline_run_duration_seconds", help: "Wall time of the last run.", samples: [{ labels: { pipeline: pipeline2 }, value: runSeconds(record) }] },
+    { name: "dagline_run_success", help: "1 when the last run succeeded, else 0.", samples: [{ labels: { pipeline: pipeline2 }, value: record.status === "succeeded" ? 1 : 0 }] },
+    { name: "dagline_run_timestamp_seconds", help: "When the last run ended, in seconds since the epoch.", samples: [{ labels: { pipeline: pipeline2 }, value: Date.parse(record.endedAt ?? record.startedAt) / 1e3 }] },
+    { name: "dagline_tasks", help: "Tasks of the last run, by how they ended.", samples: STATUSES2.map((status) => ({ labels: { pipeline: pipeline2, status }, value: ended.filter(([, t]) => t.status === status).length })) },
+    { name: "dagline_output", help: "Numeric task outputs declared in `metrics:`, from the last run.", samples: outputs.samples }
+  ];
+  return { text: families.filter((f) => f.samples.length > 0).map(formatFamily).join(""), warnings: outputs.warnings };
+}
+function outputSamples(graph, record) {
+  const samples = [];
+  const warnings = [];
+  for (const task of graph.tasks) {
+    const outputs = record.tasks[task.id]?.outputs ?? {};
+    for (const key of task.metrics ?? []) {
+      const value = outputs[key];
+      if (value === void 0) continue;
+      const number = numeric2(value);
+      if (number === void 0) warnings.push(`${task.id}: output \`${key}\` is declared in metrics but \`${value}\` is not a number; it is left out of the metrics`);
+      else samples.push({ labels: { pipeline: graph.pipeline, task: task.id, key }, value: number });
+    }
+  }
+  return { samples, warnings };
+}
+function numeric2(value) {
+  const text = value.trim();
+  return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? Number(text) : void 0;
+}
+function runSeconds(record) {
+  const end = record.endedAt === void 0 ? Date.now() : Date.parse(record.endedAt);
+  return Math.max(0, end - Date.parse(record.startedAt)) / 1e3;
+}
+function formatFamily(family) {
+  const head = `# HELP ${family.name} ${escapeHelp(family.help)}
+# TYPE ${family.name} gauge
+`;
+  return head + family.samples.map((s) => `${family.name}{${formatLabels(s.labels)}} ${formatValue(s.value)}
+`).join("");
+}
+var formatLabels = (labels) => Object.entries(labels).map(([name, value]) => `${name}="${escapeLabel(value)}"`).join(",");
+var escapeLabel = (value) => value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
+var escapeHelp = (text) => text.replaceAll("\\", "\\\\").replaceAll("\n", "\\n");
+var formatValue = (value) => Number.isNaN(value) ? "NaN" : value === Infinity ? "+Inf" : value === -Infinity ? "-Inf" : String(value);
+
+// src/alerts/evaluate.ts
+var MIN_PAST_RUNS = 3;
+function evaluateAlerts(graph, record, past) {
+  const rowsByTask = Map.groupBy(past.rows, (r) => r.id);
+  return graph.tasks.flatMap((task) => {
+    const run2 = record.tasks[task.id];
+    if (run2 === void 0 || run2.end === void 0 || task.alerts === void 0) return [];
+    const rows = rowsByTask.get(task.id) ?? [];
+    const raised = [
+      slower(task.alerts, run2, rows),
+      overSla(task.alerts, run2),
+      failureRate(task.alerts, run2, rows),
+      ...Object.entries(task.alerts.outputs).map(([key, bound2]) => outputOutOfBounds(key, bound2, run2, past.outputs.get(task.id)?.[key]))
+    ];
+    return raised.filter((a) => a !== void 0).map((a) => ({ task: task.id, ...a }));
+  });
+}
+var ranToEnd = (status) => status === "succeeded" || status === "failed";
+function slower(rules, run2, rows) {
+  if (run2.status !== "succeeded") return void 0;
+  const timed = rows.filter((r) => r.status === "succeeded" && !r.cached).map((r) => r.durationMs);
+  const usual = timed.length >= MIN_PAST_RUNS ? median(timed) : void 0;
+  const took = run2.durationMs ?? 0;
+  if (usual === void 0 || usual <= 0 || took <= rules.slowerThan * usual) return void 0;
+  return { kind: "slower_than", message: `took ${formatDuration(took)}, ${(took / usual).toFixed(1)}\xD7 its median of ${formatDuration(usual)} over ${timed.length} successful runs (slower_than: ${rules.slowerThan})` };
+}
+function overSla(rules, run2) {
+  const took = run2.durationMs ?? 0;
+  if (rules.slaMs === null || !ranToEnd(run2.status) || took <= rules.slaMs) return void 0;
+  return { kind: "sla", message: `took ${formatDuration(took)}, over its SLA of ${formatDuration(rules.slaMs)}` };
+}
+function failureRate(rules, run2, rows) {
+  if (rules.failureRate === null || !ranToEnd(run2.status)) return void 0;
+  const { max, runs } = rules.failureRate;
+  const statuses = [...rows.filter((r) => ranToEnd(r.status)).map((r) => r.status), run2.status].slice(-runs);
+  const failed2 = statuses.filter((s) => s === "failed").length;
+  if (failed2 / statuses.length <= max) return void 0;
+  return { kind: "failure_rate", message: `failed ${failed2} of its last ${statuses.length} runs, over the failure rate of ${max} (failure_rate.max)` };
+}
+function outputOutOfBounds(key, bound2, run2, last) {
+  const text = run2.outputs[key];
+  const value = text === void 0 ? void 0 : numeric2(text);
+  if (value === void 0) return void 0;
+  const out = (why) => ({ kind: "output", message: `output ${key}=${value} ${why}` });
+  if (bound2.min !== void 0 && value < bound2.min) return out(`is below its minimum of ${bound2.min}`);
+  if (bound2.max !== void 0 && value > bound2.max) return out(`is above its maximum of ${bound2.max}`);
+  const before = last === void 0 ? void 0 : numeric2(last);
+  if (bound2.drop !== void 0 && before !== void 0 && before > 0 && (before - value) / before > bound2.drop) {
+    return out(`fell by ${Math.round((before - value) / before * 100)}% against the last run (${before}), more than its drop of ${bound2.drop}`);
+  }
+  return void 0;
+}
+function lastOutputs(records) {
+  const last = /* @__PURE__ */ new Map();
+  for (const record of records) {
+    for (const [id, task] of Object.entries(record.tasks)) {
+      last.set(id, { ...task.outputs, ...last.get(id) });
+    }
+  }
+  return last;
+}
+
+// src/notify/metrics.ts
+init_fs_util();
+init_result();
+
+// src/notify/http.ts
+init_fs_util();
+init_result();
+var HTTP_TIMEOUT_MS = 1e4;
+async function send(url2, init) {
+  try {
+    const response = await fetch(url2, {
+      method: init.method,
+      headers: { "content-type": init.contentType },
+      body: init.body,
+      signal: AbortSignal.timeout(HTTP_TIMEOUT_MS)
+    });
+    await response.arrayBuffer().catch(() => void 0);
+    return response.ok ? ok2(void 0) : fail(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`);
+  } catch (e) {
+    return fail(reason(e));
+  }
+}
+function reason(e) {
+  if (e instanceof DOMException && e.name === "TimeoutError") return `no answer within ${HTTP_TIMEOUT_MS / 1e3} s`;
+  const cause = e.cause;
+  const code = cause?.code;
+  return typeof code === "string" ? code : errorMessage(e);
+}
+
+// src/notify/metrics.ts
+function writeMetricsFile(path12, text) {
+  try {
+    writeFileAtomic(path12, text);
+    return ok2(void 0);
+  } catch (e) {
+    return fail(`the metrics were not written to ${path12}: ${errorMessage(e)}`);
+  }
+}
+async function pushMetrics(gateway, pipeline2, text) {
+  const url2 = `${gateway.replace(/\/+$/, "")}/metrics/job/dagline/${groupingLabel("pipeline", pipeline2)}`;
+  const sent = await send(url2, { method: "PUT", contentType: "text/plain; version=0.0.4", body: text });
+  return sent.ok ? sent : fail(`the metrics were not pushed to ${gateway}: ${sent.error}`);
+}
+function groupingLabel(name, value) {
+  return value.includes("/") || value === "" ? `${name}@base64/${Buffer.from(value).toString("base64url") || "="}` : `${name}/${encodeURIComponent(value)}`;
+}
+
+// src/notify/webhook.ts
+init_result();
+function notifyReason(on, status, alerts) {
+  if (status === "succeeded") return alerts.length > 0 && on.includes("alert") ? "alert" : on.includes("success") ? "success" : void 0;
+  if (on.includes("failure")) return "failure";
+  return alerts.length > 0 && on.includes("alert") ? "alert" : void 0;
+}
+function webhookBody(record, alerts) {
+  const ended = Object.entries(record.tasks).filter(([, t]) => t.end !== void 0);
+  const failedTasks = ended.filter(([, t]) => t.status === "failed").map(([id]) => id);
+  const durationSeconds = (Date.parse(record.endedAt ?? record.startedAt) - Date.parse(record.startedAt)) / 1e3;
+  const head = `Dagline: ${record.pipeline} (${record.ds}) ${record.status}${failedTasks.length > 0 ? `; failed: ${failedTasks.join(", ")}` : ""}`;
+  return {
+    pipeline: record.pipeline,
+    runId: record.runId,
+    date: record.ds,
+    status: record.status,
+    failedTasks,
+    durationSeconds,
+    durations: Object.fromEntries(ended.map(([id, t]) => [id, (t.durationMs ?? 0) / 1e3])),
+    alerts: [...alerts],
+    text: [head, ...alerts.map((a) => `\u26A0 ${a.task}: ${a.message}`)].join("\n")
+  };
+}
+async function notifyWebhook(notify, record, alerts, env) {
+  const webhook = notify?.webhook;
+  if (webhook === void 0 || notifyReason(webhook.on, record.status, alerts) === void 0) return ok2(void 0);
+  const url2 = "literal" in webhook.url ? webhook.url.literal : env[webhook.url.env];
+  if (url2 === void 0 || url2 === "") return fail(`notify.webhook: $${"env" in webhook.url ? webhook.url.env : ""} is not set, so no notification was sent`);
+  const sent = await send(url2, { method: "POST", contentType: "application/json", body: JSON.stringify(webhookBody(record, alerts)) });
+  return sent.ok ? sent : fail(`notify.webhook: the notification was not delivered (${sent.error})`);
+}
+
+// src/cli/after-run.ts
+async function afterRun(graph, record, options, warn) {
+  const alerts = runAlerts(graph, record, warn);
+  for (const alert of alerts) warn(`alert: ${alert.message}`, alert.task);
+  if (options.metricsFile !== void 0 || options.pushgateway !== void 0) {
+    const metrics = runMetrics(graph, record);
+    for (const message of metrics.warnings) warn(message);
+    const written = options.metricsFile === void 0 ? void 0 : writeMetricsFile(options.metricsFile, metrics.text);
+    if (written?.ok === false) warn(written.error);
+    const pushed = options.pushgateway === void 0 ? void 0 : await pushMetrics(options.pushgateway, graph.pipeline, metrics.text);
+    if (pushed?.ok === false) warn(pushed.error);
+  }
+  const notified = await notifyWebhook(graph.notify, record, alerts, options.env);
+  if (!notified.ok) warn(notified.error);
+  return alerts;
+}
+function runAlerts(graph, record, warn) {
+  const ran = Object.values(record.tasks).some((t) => t.status === "succeeded" || t.status === "failed");
+  if (!ran && !graph.tasks.some((t) => t.alerts?.failureRate)) return [];
+  const history = readHistory(historyDir(graph.root), graph.pipeline);
+  if (!history.ok) {
+    warn(`alerts were not evaluated: ${history.error}`);
+    return [];
+  }
+  const needsOutputs = graph.tasks.some((t) => Object.values(t.alerts?.outputs ?? {}).some((b) => b.drop !== void 0));
+  const earlier = needsOutputs ? listRuns(graph.root).filter((r) => r.pipeline === graph.pipeline && r.runId !== record.runId) : [];
+  return evaluateAlerts(graph, record, { rows: history.value.filter((r) => r.run !== record.runId), outputs: lastOutputs(earlier) });
 }
 
 // src/cli/run-command.ts
@@ -96656,10 +97894,12 @@ var runCommand = {
     "dry-run": { type: "boolean", short: "n" },
     resume: { type: "string" },
     timeout: { type: "string" },
-    shard: { type: "string" }
+    shard: { type: "string" },
+    "metrics-file": { type: "string" },
+    pushgateway: { type: "string" }
   },
   async run(args, io) {
-    const concurrency = positiveInteger(args.values.concurrency, cpus().length, "concurrency");
+    const concurrency = positiveInteger(args.values.concurrency, cpus2().length, "concurrency");
     if (!concurrency.ok) return concurrency.error;
     const timeout = args.values.timeout === void 0 ? ok2(null) : durationOption(String(args.values.timeout));
     if (!timeout.ok) return timeout.error;
@@ -96668,7 +97908,7 @@ var runCommand = {
     if (!resumed.ok) return resumed.error;
     const previous = resumed.value;
     const loaded = await load(
-      { paths: previous ? [join22(root, previous.file)] : args.paths, values: { ...args.values, date: args.values.date ?? previous?.date } },
+      { paths: previous ? [join23(root, previous.file)] : args.paths, values: { ...args.values, date: args.values.date ?? previous?.date } },
       io,
       previous?.params
     );
@@ -96700,7 +97940,9 @@ var runCommand = {
       selected: selected.value,
       timeoutMs: timeout.value,
       previous,
-      date: args.values.date ?? previous?.date ?? (/* @__PURE__ */ new Date()).toISOString().slice(0, 10)
+      date: args.values.date ?? previous?.date ?? (/* @__PURE__ */ new Date()).toISOString().slice(0, 10),
+      metricsFile: args.values["metrics-file"] === void 0 ? void 0 : resolve10(io.cwd, String(args.values["metrics-file"])),
+      pushgateway: args.values.pushgateway
     });
     return exitCode(outcome);
   }
@@ -96733,12 +97975,13 @@ var Warnings = class {
 async function runGraph(graph, settings) {
   const { io, previous } = settings;
   const runId = previous?.runId ?? newRunId(/* @__PURE__ */ new Date());
-  const runDir = join22(runsDir(settings.root), runId);
+  const runDir = join23(runsDir(settings.root), runId);
   const finished = /* @__PURE__ */ new Map();
   for (const [id, task] of Object.entries(previous?.tasks ?? {})) {
+    if (task.outputsRedacted === true) continue;
     if (task.status === "succeeded" || task.status === "skipped" || task.status === "cached") finished.set(id, { status: task.status, outputs: task.outputs });
   }
-  const record = previous ? { ...previous, status: "running" } : { format: 1, runId, pipeline: graph.pipeline, file: join22(graph.dir, basename6(graph.file)), date: settings.date, ds: graph.run.ds, params: graph.params, status: "running", startedAt: (/* @__PURE__ */ new Date()).toISOString(), tasks: {} };
+  const record = previous ? { ...previous, status: "running" } : { format: 1, runId, pipeline: graph.pipeline, file: join23(graph.dir, basename6(graph.file)), date: settings.date, ds: graph.run.ds, params: graph.params, status: "running", startedAt: (/* @__PURE__ */ new Date()).toISOString(), tasks: {} };
   const keeper = new RecordKeeper(record, runDir);
   const reporter = new CompositeReporter([keeper, settings.terminal ?? chooseReporter({ stdout: io.stdout, env: io.env })]);
   const controller = new AbortController();
@@ -96769,11 +98012,23 @@ async function runGraph(graph, settings) {
     );
     const problem = await settings.cache.close();
     if (problem !== void 0) reporter.onEvent({ type: "warning", message: problem });
+    const kept = keepHistory(graph, keeper.record);
+    if (!kept.ok) reporter.onEvent({ type: "warning", message: kept.error });
+    const alerts = await afterRun(
+      graph,
+      keeper.record,
+      { metricsFile: settings.metricsFile, pushgateway: settings.pushgateway, env: io.env },
+      (message, id) => reporter.onEvent({ type: "warning", message, ...id === void 0 ? {} : { id } })
+    );
     await reporter.close();
-    return { status, record: keeper.record, signal };
+    return { status, record: keeper.record, signal, alerts };
   } finally {
     unsubscribe?.();
   }
+}
+function keepHistory(graph, record) {
+  const names = new Map(graph.tasks.map((t) => [t.id, t.name]));
+  return appendHistory(historyDir(graph.root), graph.pipeline, historyRows(record, (id) => names.get(id) ?? id));
 }
 function resumeFrom(value, root) {
   if (value === void 0) return ok2(void 0);
@@ -96784,11 +98039,6 @@ function resumeFrom(value, root) {
   }
   const record = readRecord(root, id);
   return record.ok ? ok2(record.value) : fail({ code: "DAG090", message: `--resume: ${record.error}` });
-}
-function positiveInteger(value, fallback, option) {
-  if (value === void 0) return ok2(fallback);
-  const n = Number(value);
-  return Number.isInteger(n) && n >= 1 ? ok2(n) : fail({ code: "DAG090", message: `--${option} must be a whole number of at least 1, not \`${String(value)}\`` });
 }
 function durationOption(text) {
   const ms = parseDuration(text);
@@ -96821,7 +98071,7 @@ function countTasks(record) {
 }
 
 // src/cli/schedule-command.ts
-import { resolve as resolve10 } from "node:path";
+import { resolve as resolve11 } from "node:path";
 init_result();
 
 // src/schedule/due.ts
@@ -96919,7 +98169,7 @@ var scheduleCommand = {
 };
 function pipelineSchedule(loaded, graph, cwd) {
   const text = loaded.sources.get(graph.file);
-  const doc = text === void 0 ? void 0 : parseText(graph.file, resolve10(cwd, graph.file), text);
+  const doc = text === void 0 ? void 0 : parseText(graph.file, resolve11(cwd, graph.file), text);
   if (!doc?.ok) throw new Error(`the text of ${graph.file}, already validated, cannot be read again`);
   return scheduleOf(doc.value.value.schedule);
 }
@@ -96980,7 +98230,7 @@ function nextJson(answers) {
 
 // src/cli/backfill-command.ts
 init_fs_util();
-import { cpus as cpus2 } from "node:os";
+import { cpus as cpus3 } from "node:os";
 var backfillCommand = {
   options: {
     help: COMMON_OPTIONS.help,
@@ -96997,7 +98247,7 @@ var backfillCommand = {
   async run(args, io) {
     const { from, to } = args.values;
     if (typeof from !== "string" || typeof to !== "string") return { code: "DAG090", message: "backfill needs --from D and --to D (days or ISO timestamps)" };
-    const concurrency = positiveInteger(args.values.concurrency, cpus2().length, "concurrency");
+    const concurrency = positiveInteger(args.values.concurrency, cpus3().length, "concurrency");
     if (!concurrency.ok) return concurrency.error;
     const loaded = await load(args, io);
     if (!loaded.ok) return loaded.error;
@@ -97108,8 +98358,8 @@ function formatBackfillSummary(pipeline2, results, c) {
     r.runId ?? "-"
   ]);
   const widths = COLUMNS.map((name, i) => Math.max(name.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const numeric2 = (i) => i >= 2 && i <= 5;
-  const pad = (cell, i) => numeric2(i) ? cell.padStart(widths[i] ?? 0) : i === COLUMNS.length - 1 ? cell : cell.padEnd(widths[i] ?? 0);
+  const numeric3 = (i) => i >= 2 && i <= 5;
+  const pad = (cell, i) => numeric3(i) ? cell.padStart(widths[i] ?? 0) : i === COLUMNS.length - 1 ? cell : cell.padEnd(widths[i] ?? 0);
   const line = (cells, paint) => cells.map((cell, i) => paint(pad(cell, i), i)).join("  ");
   const status = (cell, i) => i !== 1 ? cell : cell.startsWith("succeeded") ? c.green(cell) : c.red(cell);
   const body2 = rows.map((row) => line(row, status));
@@ -97121,6 +98371,74 @@ ${line(COLUMNS, c.dim)}
 ${body2.join("\n")}
 ${verdict}
 `;
+}
+
+// src/cli/history-command.ts
+import { existsSync as existsSync10 } from "node:fs";
+import { resolve as resolve12 } from "node:path";
+
+// src/report/history-formats.ts
+function formatHistoryText(pipeline2, tasks, last, c) {
+  if (tasks.length === 0) return `${pipeline2}: no run recorded yet
+`;
+  const out = [c.bold(`${pipeline2}: the last ${last} run${last === 1 ? "" : "s"} of ${tasks.length} task${tasks.length === 1 ? "" : "s"}, newest first`)];
+  for (const task of tasks) {
+    const median2 = task.medianMs === null ? "unknown" : formatDuration(task.medianMs);
+    const rate = task.failureRate === null ? "unknown" : `${Math.round(task.failureRate * 100)}% (${task.failed} of ${task.ran})`;
+    out.push("", `${c.bold(task.id)}  ${c.dim("median")} ${median2}  ${c.dim("failure rate")} ${rate}  ${c.dim(`(${task.runs.length} run${task.runs.length === 1 ? "" : "s"} kept)`)}`);
+    out.push(...table(task.runs.slice(0, last), c));
+  }
+  return `${out.join("\n")}
+`;
+}
+function table(runs, c) {
+  const rows = runs.map((r) => [r.ds, r.status, r.cached ? "" : formatDuration(r.durationMs), r.attempts === 0 ? "" : `${r.attempts} attempt${r.attempts === 1 ? "" : "s"}`, r.run]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => row[i]?.length ?? 0)));
+  const paint = (status) => status === "succeeded" ? c.green(status) : status === "failed" ? c.red(status) : status === "cached" ? c.cyan(status) : c.dim(status);
+  return rows.map(
+    ([ds, status, duration2, attempts, run2]) => `  ${(ds ?? "").padEnd(widths[0] ?? 0)}  ${paint((status ?? "").padEnd(widths[1] ?? 0))}  ${(duration2 ?? "").padStart(widths[2] ?? 0)}  ${(attempts ?? "").padEnd(widths[3] ?? 0)}  ${c.dim(run2 ?? "")}`.trimEnd()
+  );
+}
+function formatHistoryJson(pipeline2, tasks, last) {
+  const json = tasks.map(({ runs, ...figures }) => ({ ...figures, kept: runs.length, runs: runs.slice(0, last).map(({ id: _id, name: _name, ...run2 }) => run2) }));
+  return `${JSON.stringify({ pipeline: pipeline2, last, tasks: json }, null, 2)}
+`;
+}
+
+// src/cli/history-command.ts
+var DEFAULT_LAST = 10;
+var historyCommand = {
+  options: { ...COMMON_OPTIONS, last: { type: "string" } },
+  async run(args, io) {
+    const format2 = oneOf(args.values.format, ["text", "json"], "text", "format");
+    if (!format2.ok) return format2.error;
+    const last = positiveInteger(args.values.last, DEFAULT_LAST, "last");
+    if (!last.ok) return last.error;
+    const { task, paths } = taskAndPaths(args.paths, io.cwd);
+    const loaded = await load({ ...args, paths }, io);
+    if (!loaded.ok) return loaded.error;
+    if (report(loaded.value, io)) return EXIT.invalid;
+    const graph = onePipeline(loaded.value.graphs, args.values.pipeline);
+    if (!graph.ok) return graph.error;
+    const history = readHistory(historyDir(graph.value.root), graph.value.pipeline);
+    if (!history.ok) return { code: "DAG090", message: history.error };
+    const tasks = inGraphOrder(taskHistories(history.value), graph.value).filter((t) => task === void 0 || t.id === task || t.name === task);
+    if (task !== void 0 && tasks.length === 0 && !graph.value.tasks.some((t) => t.id === task || t.name === task)) {
+      return { code: "DAG090", message: `no task \`${task}\` in ${graph.value.pipeline} or its history (a matrix instance is named like \`train[model=a]\`)` };
+    }
+    io.stdout.write(format2.value === "json" ? formatHistoryJson(graph.value.pipeline, tasks, last.value) : formatHistoryText(graph.value.pipeline, tasks, last.value, colorsFor(io.stdout, io.env)));
+    return EXIT.ok;
+  }
+};
+function taskAndPaths(positionals, cwd) {
+  const [first, ...rest] = positionals;
+  if (first === void 0) return { task: void 0, paths: [] };
+  if (rest.length > 0) return { task: first, paths: rest };
+  return existsSync10(resolve12(cwd, first)) ? { task: void 0, paths: [first] } : { task: first, paths: [] };
+}
+function inGraphOrder(tasks, graph) {
+  const index = new Map(graph.tasks.map((t, i) => [t.id, i]));
+  return [...tasks].sort((a, b) => (index.get(a.id) ?? index.size) - (index.get(b.id) ?? index.size));
 }
 
 // src/cli/help.ts
@@ -97138,6 +98456,7 @@ Commands:
   cache      list, measure and prune the local cache
   schedule   which logical dates are due, and when the next one is
   backfill   run a pipeline once per logical date of a range
+  history    each task's recent runs: status, duration, median, failure rate
   help       show help for a command
 
 Paths are pipeline files or folders (every *.yml / *.yaml below them).
@@ -97169,17 +98488,21 @@ Options:
   -p, --param k=v             override a param; repeatable
   --pipeline NAME             choose one pipeline when the paths hold several
 `,
-  plan: `Usage: dagline plan [paths\u2026] [--format text|json] [--date D] [--param k=v\u2026] [--pipeline NAME]
+  plan: `Usage: dagline plan [paths\u2026] [--format text|json] [--date D] [--param k=v\u2026] [--pipeline NAME] [-j N]
 
 Shows, layer by layer, which tasks a run would start and why: cached (its outputs will be restored), will run
 (with what changed since its last cache entry: "input data/raw.csv changed", "command changed", \u2026) or skipped.
-Reads the cache and hashes declared inputs; runs nothing.
+Reads the cache and hashes declared inputs; runs nothing. With a history (.dagline/history, see
+\`dagline history\`), each task that will run shows its expected time (the median of its recent successful
+runs that were not cached; \`?\`: none on record, counted as 0), the critical path is the longest by that
+time, and the expected wall time is the run simulated at -j tasks at once.
 
 Options:
   --format text|json   output format (default: text)
   --date D             logical date (default: today, UTC)
   -p, --param k=v      override a param; repeatable
   --pipeline NAME      plan only this pipeline
+  -j, --concurrency N  tasks at once for the expected wall time (default: the number of cores)
   --explain TASK       print the parts of one task's fingerprint and what changed since its last entry
   --matrix N           print only JSON for a GitHub matrix: the tasks that will run, split into at most N
                        (\u2264 256) shards that need nothing from each other, e.g.
@@ -97202,6 +98525,10 @@ Options:
   --resume RUN_ID|last   run again only what failed or never ran in that run, reusing its outputs
   --shard K/N            run only shard K of \`plan --matrix\` (split again from the cache), restoring its
                          needs; a final \`dagline run\` (the join) runs whatever no shard ran
+  --metrics-file PATH    write the run's figures in the Prometheus text format (atomically; for
+                         node-exporter's textfile collector, name it *.prom)
+  --pushgateway URL      PUT the same figures to URL/metrics/job/dagline/pipeline/<name>; a failed
+                         push is a warning
   -n, --dry-run          print what would run, in order; run nothing
   --pipeline NAME        choose one pipeline when the paths hold several
   --cache local|github|off   where cache entries live (default: github inside GitHub Actions when its
@@ -97213,7 +98540,8 @@ Options:
                          checkouts may share one
 
 A task whose fingerprint (command, env, inputs, upstream) has a cache entry is restored, not run.
-The record of each run is kept in .dagline/runs/<run-id>/ (record.json, logs/).
+The record of each run is kept in .dagline/runs/<run-id>/ (record.json, logs/), and its tasks' outcomes in
+.dagline/history (see \`dagline history\`).
 Exit codes: 0 all succeeded, 3 a task failed or the run timed out, 130 SIGINT, 143 SIGTERM.
 `,
   runs: `Usage: dagline runs [--format text|json]
@@ -97242,6 +98570,21 @@ Options:
                        kept per pipeline in .dagline/schedule/<pipeline>.json (written by backfill)
   --format text|json   output format (default: text)
   --pipeline NAME      only this pipeline (default: every pipeline under the paths)
+`,
+  history: `Usage: dagline history [TASK] [path] [--last N] [--format text|json] [--pipeline NAME]
+
+Each task's recent runs, newest first: logical date, status (cached: restored, not run), duration, attempts,
+run id; and over every run kept, the median duration of its successful runs that were not cached (what
+\`dagline plan\` expects it to take) and its failure rate (failed of the runs that succeeded or failed).
+Every \`dagline run\` and every date of \`dagline backfill\` adds to it; the last ${KEEP_RUNS} runs of each task
+are kept, in .dagline/history/<pipeline>/.
+
+  TASK                 a task name (every instance) or one id such as train[model=a]; a single argument
+                       that names a file or folder is the path instead
+Options:
+  --last N             runs listed per task (default: 10)
+  --format text|json   output format (default: text)
+  --pipeline NAME      choose one pipeline when the paths hold several
 `,
   backfill: `Usage: dagline backfill [path] --from D --to D [options]
 
@@ -97274,7 +98617,8 @@ var COMMANDS = {
   runs: runsCommand,
   cache: cacheCommand,
   schedule: scheduleCommand,
-  backfill: backfillCommand
+  backfill: backfillCommand,
+  history: historyCommand
 };
 async function main(argv, io) {
   try {
@@ -97331,15 +98675,19 @@ function planMarkdown(plan2, comparison) {
   const out = [`### ${escape3(plan2.pipeline)} (\`${plan2.file}\`) for ${plan2.ds}`, ""];
   out.push(`**${running} of ${plan2.tasks.length} tasks will run**, ${cached} cached.`);
   if (comparison !== void 0) out.push("", comparisonSummary(comparison, plan2.tasks.length));
-  out.push("", comparison === void 0 ? "| task | plan | why |" : `| task | plan | why | vs \`${escape3(comparison.base)}\` |`);
-  out.push(comparison === void 0 ? "| --- | --- | --- |" : "| --- | --- | --- | --- |");
+  const timed = hasEstimates(plan2);
+  const headings = ["task", "plan", "why", ...comparison === void 0 ? [] : [`vs \`${escape3(comparison.base)}\``], ...timed ? ["estimate"] : []];
+  out.push("", `| ${headings.join(" | ")} |`, `|${" --- |".repeat(headings.length)}`);
   for (const t of plan2.tasks) {
     const cells = [`\`${escape3(t.id)}\``, ACTION_LABEL[t.action] ?? t.action, escape3(t.reason)];
     if (comparison !== void 0) cells.push(changeCell(comparison.tasks.get(t.id)));
+    if (timed) cells.push(estimateCell(t));
     out.push(`| ${cells.join(" | ")} |`);
   }
   if (comparison !== void 0 && comparison.removed.length > 0) out.push("", `Removed by this change: ${comparison.removed.map((id) => `\`${escape3(id)}\``).join(", ")}.`);
-  if (plan2.criticalPath.length > 0) out.push("", `Critical path: ${plan2.criticalPath.map((id) => `\`${escape3(id)}\``).join(" \u2192 ")}`);
+  const pathTime = timed && plan2.timing !== void 0 ? ` (~${formatDuration(plan2.timing.criticalPathMs)})` : "";
+  if (plan2.criticalPath.length > 0) out.push("", `Critical path: ${plan2.criticalPath.map((id) => `\`${escape3(id)}\``).join(" \u2192 ")}${pathTime}`);
+  if (plan2.timing !== void 0) out.push("", `Expected wall time: ${escape3(describeWallTime(plan2))}`);
   const actions = new Map(plan2.tasks.map((t) => [t.id, t.action]));
   out.push("", diagram(plan2.tasks, (id) => actions.get(id)));
   return `${out.join("\n")}
@@ -97378,8 +98726,28 @@ function runMarkdown(record, tasks) {
     out.push(`| \`${escape3(id)}\` | ${STATUS_LABEL[t.status] ?? t.status} | ${duration2} | ${t.attempts.length || ""} | ${t.exitCode ?? ""} |`);
   }
   out.push("", diagram(tasks, (id) => record.tasks[id]?.status));
+  const chart = gantt(record);
+  if (chart !== "") out.push("", chart);
   return `${out.join("\n")}
 `;
+}
+var GANTT_MAX = 100;
+var GANTT_TAG = { succeeded: "done, ", failed: "crit, " };
+function gantt(record) {
+  const bars = Object.entries(record.tasks).flatMap(
+    ([id, t]) => t.start !== void 0 && t.end !== void 0 && t.attempts.length > 0 ? [{ id, status: t.status, start: Date.parse(t.start), end: Date.parse(t.end) }] : []
+  );
+  if (bars.length === 0) return "";
+  const shown = bars.length <= GANTT_MAX ? bars : [...bars].sort((a, b) => b.end - b.start - (a.end - a.start)).slice(0, GANTT_MAX);
+  shown.sort((a, b) => a.start - b.start || a.end - b.end);
+  const lines = ["gantt", "  dateFormat x", "  axisFormat %H:%M:%S", "  todayMarker off"];
+  shown.forEach((bar, i) => lines.push(`  ${bar.id.replace(/[:;#\r\n]/g, "_")} :${GANTT_TAG[bar.status] ?? "active, "}t${i}, ${bar.start}, ${Math.max(bar.end, bar.start + 1)}`));
+  const note = shown.length < bars.length ? `
+
+_The chart shows the ${shown.length} longest of the ${bars.length} tasks that ran._` : "";
+  return `\`\`\`mermaid
+${lines.join("\n")}
+\`\`\`${note}`;
 }
 function datesMarkdown(title, rows) {
   const out = [`### ${escape3(title)}`, "", "| logical date | status | succeeded | cached | failed | duration |", "| --- | --- | --- | --- | --- | --- |"];
@@ -97404,20 +98772,20 @@ function escape3(text) {
 // src/action/base-tree.ts
 init_result();
 import { execFileSync } from "node:child_process";
-import { mkdirSync as mkdirSync9, mkdtempSync, rmSync as rmSync2 } from "node:fs";
+import { mkdirSync as mkdirSync11, mkdtempSync, rmSync as rmSync3 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join as join23 } from "node:path";
+import { join as join24 } from "node:path";
 function checkoutBase(repo, sha) {
   if (!/^[0-9a-f]{7,64}$/i.test(sha)) return fail(`\`${sha}\` is not a commit id`);
   if (!hasCommit(repo, sha)) {
     const fetched = git(repo, ["fetch", "--quiet", "--no-tags", "--depth=1", "origin", sha]);
     if (!fetched.ok || !hasCommit(repo, sha)) return fail(`the base commit ${sha.slice(0, 12)} is not in the checkout and could not be fetched (with actions/checkout, set fetch-depth: 0)`);
   }
-  const dir = mkdtempSync(join23(tmpdir(), "dagline-base-"));
-  const remove = () => rmSync2(dir, { recursive: true, force: true });
+  const dir = mkdtempSync(join24(tmpdir(), "dagline-base-"));
+  const remove = () => rmSync3(dir, { recursive: true, force: true });
   try {
     const archive = execFileSync("git", ["-C", repo, "archive", "--format=tar", sha], { maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "pipe"] });
-    mkdirSync9(join23(dir, ".git"));
+    mkdirSync11(join24(dir, ".git"));
     execFileSync("tar", ["-x", "-C", dir], { input: archive, stdio: ["pipe", "ignore", "pipe"] });
     return ok2({ dir, remove });
   } catch (e) {
@@ -97500,7 +98868,7 @@ function chooseMode(eventName, inputs) {
 }
 
 // node_modules/@actions/github/lib/context.js
-import { readFileSync as readFileSync9, existsSync as existsSync10 } from "fs";
+import { readFileSync as readFileSync10, existsSync as existsSync11 } from "fs";
 import { EOL as EOL8 } from "os";
 var Context = class {
   /**
@@ -97510,8 +98878,8 @@ var Context = class {
     var _a2, _b, _c;
     this.payload = {};
     if (process.env.GITHUB_EVENT_PATH) {
-      if (existsSync10(process.env.GITHUB_EVENT_PATH)) {
-        this.payload = JSON.parse(readFileSync9(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
+      if (existsSync11(process.env.GITHUB_EVENT_PATH)) {
+        this.payload = JSON.parse(readFileSync10(process.env.GITHUB_EVENT_PATH, { encoding: "utf8" }));
       } else {
         const path12 = process.env.GITHUB_EVENT_PATH;
         process.stdout.write(`GITHUB_EVENT_PATH ${path12} does not exist${EOL8}`);
@@ -97555,11 +98923,11 @@ var httpClient = __toESM(require_lib(), 1);
 var import_undici2 = __toESM(require_undici(), 1);
 var __awaiter18 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve11) {
-      resolve11(value);
+    return value instanceof P ? value : new P(function(resolve13) {
+      resolve13(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve11, reject) {
+  return new (P || (P = Promise))(function(resolve13, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -97575,7 +98943,7 @@ var __awaiter18 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve11(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve13(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -98625,8 +99993,8 @@ function isPlainObject2(value) {
 }
 var noop = () => "";
 async function fetchWrapper(requestOptions) {
-  const fetch2 = requestOptions.request?.fetch || globalThis.fetch;
-  if (!fetch2) {
+  const fetch3 = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch3) {
     throw new Error(
       "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
     );
@@ -98642,7 +100010,7 @@ async function fetchWrapper(requestOptions) {
   );
   let fetchResponse;
   try {
-    fetchResponse = await fetch2(requestOptions.url, {
+    fetchResponse = await fetch3(requestOptions.url, {
       method: requestOptions.method,
       body: body2,
       redirect: requestOptions.request?.redirect,
@@ -101694,7 +103062,13 @@ async function runAction(io) {
   const mode = chooseMode(eventName, inputs.value);
   if (mode === "review" && inputs.value.command !== "auto" && inputs.value.command !== "plan") notice(`command: ${inputs.value.command} on a ${eventName} event: pull requests are untrusted, so this only validates and plans`);
   info(`dagline: ${describeMode(mode)} (${eventName || "no event"})`);
-  return MODES[mode](context5);
+  if (mode === "run" || mode === "scheduled" || mode === "backfill") await maskSecrets(context5);
+  return withCarriedState(context5, mode, () => MODES[mode](context5));
+}
+async function maskSecrets(context5) {
+  for (const graph of await graphs(context5, context5.io.cwd)) {
+    for (const value of secretLines(graph.secrets, context5.io.env)) setSecret(value);
+  }
 }
 var MODES = {
   validate: validate4,
@@ -101721,7 +103095,7 @@ async function plan(context5, againstBase) {
     await summary.addRaw("### Dagline: the pipeline is invalid\n\nSee the annotations on the pipeline files.\n").write();
     return valid;
   }
-  const planned = await capture(context5, ["plan", ...context5.paths, ...runOptions(context5.inputs, ["date", "params", "cache"]), "--format", "json"]);
+  const planned = await capture(context5, ["plan", ...context5.paths, ...runOptions(context5.inputs, ["date", "params", "cache", "concurrency"]), "--format", "json"]);
   if (planned.code !== EXIT.ok) return failed("dagline plan failed", planned.code);
   const plans = JSON.parse(planned.stdout).plans;
   setOutput(OUTPUT.plan, JSON.stringify(plans));
@@ -101761,28 +103135,26 @@ async function reportRun(record, graph) {
 ${runMarkdown(record, tasks)}`).write();
 }
 async function scheduled(context5) {
-  return withScheduleState(context5, async () => {
-    const due = await capture(context5, ["schedule", "due", ...context5.paths, "--format", "json"]);
-    if (due.code !== EXIT.ok) return failed("dagline schedule due failed", due.code);
-    const pipelines = JSON.parse(due.stdout).pipelines;
-    let code = EXIT.ok;
-    for (const { pipeline: pipeline2, due: dates } of pipelines) {
-      const first = dates[0];
-      const last = dates[dates.length - 1];
-      if (first === void 0 || last === void 0) {
-        info(`dagline: ${pipeline2}: no logical date is due`);
-        continue;
-      }
-      const ran = await runDates(context5, `${pipeline2}: scheduled dates`, ["--pipeline", pipeline2, "--from", first.ts, "--to", last.ts]);
-      if (code === EXIT.ok) code = ran;
+  const due = await capture(context5, ["schedule", "due", ...context5.paths, "--format", "json"]);
+  if (due.code !== EXIT.ok) return failed("dagline schedule due failed", due.code);
+  const pipelines = JSON.parse(due.stdout).pipelines;
+  let code = EXIT.ok;
+  for (const { pipeline: pipeline2, due: dates } of pipelines) {
+    const first = dates[0];
+    const last = dates[dates.length - 1];
+    if (first === void 0 || last === void 0) {
+      info(`dagline: ${pipeline2}: no logical date is due`);
+      continue;
     }
-    return code;
-  });
+    const ran = await runDates(context5, `${pipeline2}: scheduled dates`, ["--pipeline", pipeline2, "--from", first.ts, "--to", last.ts]);
+    if (code === EXIT.ok) code = ran;
+  }
+  return code;
 }
 async function backfill2(context5) {
   const { from, to } = context5.inputs;
   if (from === void 0 || to === void 0) return failed("a backfill needs both `from` and `to`", EXIT.usage);
-  return withScheduleState(context5, () => runDates(context5, `backfill ${from} to ${to}`, ["--from", from, "--to", to]));
+  return runDates(context5, `backfill ${from} to ${to}`, ["--from", from, "--to", to]);
 }
 async function runDates(context5, title, range3) {
   const started = Date.now();
@@ -101803,15 +103175,22 @@ function dateOutcome(record) {
   const end = record.endedAt === void 0 ? Date.now() : Date.parse(record.endedAt);
   return { date: record.ds, status: record.status, succeeded: count("succeeded"), cached: count("cached"), failed: count("failed"), durationMs: end - Date.parse(record.startedAt) };
 }
-async function withScheduleState(context5, work) {
+var RUNS_TASKS = /* @__PURE__ */ new Set(["run", "scheduled", "backfill"]);
+async function withCarriedState(context5, mode, work) {
   const { env } = context5.io;
-  const carried = context5.inputs.cache !== "local" && context5.inputs.cache !== "off" && githubCacheAvailable(env);
-  const folder = { dir: scheduleStateDir(runsRoot(context5)), prefix: "dagline-v1-schedule-" };
+  const carried = mode !== "validate" && context5.inputs.cache !== "local" && context5.inputs.cache !== "off" && githubCacheAvailable(env);
+  const root = runsRoot(context5);
+  const folder = { dirs: [scheduleStateDir(root), historyDir(root)], prefix: "dagline-v1-state-" };
   const warn = (message) => warning(`dagline: ${message}`);
   if (carried) await restoreFolder(folder, context5.io.cwd, warn);
   const code = await work();
-  if (carried) await saveFolder(folder, context5.io.cwd, `${env.GITHUB_RUN_ID ?? Date.now()}-${env.GITHUB_RUN_ATTEMPT ?? 1}`, warn);
+  if (carried && RUNS_TASKS.has(mode)) await saveFolder(folder, context5.io.cwd, stateKey(context5), warn);
   return code;
+}
+function stateKey(context5) {
+  const { env } = context5.io;
+  const shard = context5.inputs.shard === void 0 ? "" : `-shard-${context5.inputs.shard.replace("/", "-of-")}`;
+  return `${env.GITHUB_RUN_ID ?? Date.now()}-${env.GITHUB_RUN_ATTEMPT ?? 1}${env.GITHUB_JOB === void 0 ? "" : `-${env.GITHUB_JOB}`}${shard}`;
 }
 var runsRoot = (context5) => repositoryRoot(context5.io.cwd);
 async function baseComparisons(context5) {
@@ -101886,7 +103265,7 @@ function pipelinePaths(pipeline2, cwd) {
 function readEvent(path12) {
   if (path12 === void 0) return {};
   try {
-    return JSON.parse(readFileSync10(path12, "utf8"));
+    return JSON.parse(readFileSync11(path12, "utf8"));
   } catch {
     return {};
   }
