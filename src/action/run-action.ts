@@ -18,6 +18,7 @@ import { secretLines } from '../run/redact.js';
 import { checkoutBase } from './base-tree.js';
 import { OUTPUT, readInputs, type ActionInputs } from './inputs.js';
 import { chooseMode, type Mode } from './mode.js';
+import { updateFailureIssue } from './failure-issue.js';
 import { upsertComment } from './pr-comment.js';
 
 /** GitHub's limit on a comment body is 65,536 characters. */
@@ -112,7 +113,9 @@ async function run(context: Context): Promise<number> {
     core.setOutput(OUTPUT.status, 'failure');
     return code === EXIT.ok ? EXIT.internal : code;
   }
-  await reportRun(record, await graphOf(context, record));
+  const graph = await graphOf(context, record);
+  await reportRun(record, graph);
+  if (graph?.notify?.githubIssue === true) await failureIssue(context, [record]);
   return code;
 }
 
@@ -165,7 +168,28 @@ async function runDates(context: Context, title: string, range: string[]): Promi
   core.setOutput(OUTPUT.status, code === EXIT.ok ? 'success' : 'failure');
   core.setOutput(OUTPUT.failedTasks, JSON.stringify(records.flatMap((r) => Object.entries(r.tasks).filter(([, t]) => t.status === 'failed').map(([id]) => `${r.ds}/${id}`))));
   await core.summary.addRaw(`## Dagline\n\n${datesMarkdown(title, rows)}`).write();
+  const graph = records[0] === undefined ? undefined : await graphOf(context, records[0]);
+  if (graph?.notify?.githubIssue === true) await failureIssue(context, records);
   return code;
+}
+
+/**
+ * `notify: { github_issue: true }`: one issue per failing pipeline, opened, commented on and closed with its
+ * runs (src/action/failure-issue.ts). A problem with the API is a warning.
+ */
+async function failureIssue(context: Context, records: readonly RunRecord[]): Promise<void> {
+  const token = context.inputs.githubToken;
+  const [owner, repo] = (context.io.env.GITHUB_REPOSITORY ?? '').split('/');
+  const first = records[0];
+  if (token === undefined || !owner || !repo || first === undefined) return;
+  const failedRuns = records.filter((r) => r.status !== 'succeeded');
+  const failedTasks = failedRuns.flatMap((r) => Object.entries(r.tasks).filter(([, t]) => t.status === 'failed').map(([id]) => `- \`${id}\` (${r.ds})`));
+  const { GITHUB_SERVER_URL: server, GITHUB_RUN_ID: runId } = context.io.env;
+  const link = server && runId ? `\n\n[Workflow run](${server}/${owner}/${repo}/actions/runs/${runId})` : '';
+  const details = failedRuns.length === 0 ? `Dates: ${records.map((r) => r.ds).join(', ')}.${link}` : `Failed tasks:\n${failedTasks.join('\n')}${link}`;
+  const done = await updateFailureIssue(token, { owner, repo }, { pipeline: first.pipeline, succeeded: failedRuns.length === 0, details });
+  if (done.ok) core.info(`dagline: failure issue: ${done.action}`);
+  else core.warning(`dagline: could not update the failure issue: ${done.error}`);
 }
 
 function dateOutcome(record: RunRecord): DateOutcome {

@@ -194,6 +194,7 @@ export async function runGraph(graph: Graph, settings: RunSettings): Promise<Run
     const alerts = await afterRun(graph, keeper.record, { metricsFile: settings.metricsFile, pushgateway: settings.pushgateway, env: io.env }, (message, id) =>
       reporter.onEvent({ type: 'warning', message, ...(id === undefined ? {} : { id }) }),
     );
+    if (alerts.length > 0) keeper.record.alerts = alerts;
     await reporter.close();
     return { status, record: keeper.record, signal, alerts };
   } finally {

@@ -72,6 +72,8 @@ export function runMarkdown(record: RunRecord, tasks: readonly DiagramTask[]): s
     const duration = t.durationMs === undefined ? '' : formatDuration(t.durationMs);
     out.push(`| \`${escape(id)}\` | ${STATUS_LABEL[t.status] ?? t.status} | ${duration} | ${t.attempts.length || ''} | ${t.exitCode ?? ''} |`);
   }
+  const alerts = record.alerts ?? [];
+  if (alerts.length > 0) out.push('', '**Alerts**', '', ...alerts.map((a) => `- ⚠️ \`${escape(a.task)}\` (${a.kind}): ${escape(a.message)}`));
   out.push('', diagram(tasks, (id) => record.tasks[id]?.status));
   const chart = gantt(record);
   if (chart !== '') out.push('', chart);

@@ -41,6 +41,14 @@ export interface RunRecord {
   startedAt: string;
   endedAt?: string;
   tasks: Record<string, TaskRecord>;
+  /** What the alerts said once the run had ended (src/alerts/evaluate.ts), for the job summary. */
+  alerts?: RecordedAlert[];
+}
+
+export interface RecordedAlert {
+  task: string;
+  kind: string;
+  message: string;
 }
 
 export const RECORD_FILE = 'record.json';

@@ -257,6 +257,32 @@ function datesRun(repo: string): { dates: string[]; overlap: number } {
   return { dates: events.filter((e) => e.kind === 'start').map((e) => e.ds).sort(), overlap };
 }
 
+describe('the action and failing pipelines', () => {
+  it('notify: github_issue opens one issue on failure, comments on the next failure, closes it on success', async () => {
+    const api = await startGitHubApi();
+    try {
+      const failing = (r: string) => writeFileSync(join(r, 'pipeline.yml'), readFileSync(join(r, 'pipeline.yml'), 'utf8').replace('touch CANARY_RAN', 'exit ${FAIL:-0}').replace('name: action-e2e', 'name: action-e2e\nnotify: { github_issue: true }'));
+      const { repo } = repository(failing);
+      const run = (fail: string) => runAction({ repo, event: 'push', payload: {}, inputs: { pipeline: 'pipeline.yml', cache: 'local', 'github-token': 'ghs_test' }, env: { GITHUB_API_URL: api.url, FAIL: fail } });
+
+      expect((await run('5')).code).toBe(3);
+      expect(api.issues()).toEqual([expect.objectContaining({ number: 1, state: 'open', title: 'Dagline: pipeline action-e2e is failing' })]);
+      expect(api.issues()[0]?.body).toContain('<!-- dagline:failure:action-e2e -->');
+      expect(api.issues()[0]?.body).toContain('- `canary`');
+
+      expect((await run('5')).code).toBe(3);
+      expect(api.issues()).toHaveLength(1);
+      expect(api.comments(1).map((c) => c.body)).toEqual([expect.stringContaining('Failed again')]);
+
+      expect((await run('0')).code).toBe(0);
+      expect(api.issues()[0]?.state).toBe('closed');
+      expect(api.comments(1).at(-1)?.body).toContain('succeeded again');
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('the action for fan-out', () => {
   it('command: plan with matrix gives the strategy.matrix JSON and runs nothing; shard K/N runs one shard', async () => {
     const { repo } = repository();

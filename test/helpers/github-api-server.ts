@@ -10,11 +10,14 @@ export interface GitHubApiServer {
   url: string;
   requests: { method: string; path: string; body: unknown; authorization: string | undefined }[];
   comments(issue: number): { id: number; body: string }[];
+  /** Issues opened through the API, with their state. */
+  issues(): { number: number; title: string; body: string; state: string }[];
   close(): Promise<void>;
 }
 
 export async function startGitHubApi(): Promise<GitHubApiServer> {
   const comments = new Map<number, { id: number; body: string }[]>();
+  const issues: { number: number; title: string; body: string; state: string }[] = [];
   const requests: GitHubApiServer['requests'] = [];
   let nextId = 1000;
 
@@ -27,6 +30,20 @@ export async function startGitHubApi(): Promise<GitHubApiServer> {
   });
 
   function route(method: string, url: URL, body: unknown, res: ServerResponse): void {
+    const repoIssues = /^\/repos\/[^/]+\/[^/]+\/issues$/.exec(url.pathname);
+    const oneIssue = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)$/.exec(url.pathname);
+    if (repoIssues && method === 'GET') return json(res, 200, issues.filter((i) => url.searchParams.get('state') !== 'open' || i.state === 'open'));
+    if (repoIssues && method === 'POST') {
+      const issue = { number: issues.length + 1, title: (body as { title: string }).title, body: (body as { body: string }).body, state: 'open' };
+      issues.push(issue);
+      return json(res, 201, issue);
+    }
+    if (oneIssue && method === 'PATCH') {
+      const issue = issues.find((i) => i.number === Number(oneIssue[1]));
+      if (issue === undefined) return json(res, 404, { message: 'Not Found' });
+      Object.assign(issue, { state: (body as { state?: string }).state ?? issue.state });
+      return json(res, 200, issue);
+    }
     const list = /^\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(url.pathname);
     const one = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(url.pathname);
     if (list && method === 'GET') return json(res, 200, comments.get(Number(list[1])) ?? []);
@@ -50,6 +67,7 @@ export async function startGitHubApi(): Promise<GitHubApiServer> {
     url: `http://127.0.0.1:${port}`,
     requests,
     comments: (issue) => comments.get(issue) ?? [],
+    issues: () => issues,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

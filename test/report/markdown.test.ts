@@ -90,3 +90,14 @@ describe('planMarkdown: estimates', () => {
     expect(markdown).toContain('Expected wall time: unknown');
   });
 });
+
+describe('runMarkdown: alerts', () => {
+  it('lists the run’s alerts, escaped for a table-free Markdown line', () => {
+    const markdown = runMarkdown({ ...record({ train: ran('succeeded', 0, 9000) }), alerts: [{ task: 'train', kind: 'sla', message: 'took 9s, over its SLA of 5s | <b>' }] }, []);
+    expect(markdown).toContain('**Alerts**\n\n- ⚠️ `train` (sla): took 9s, over its SLA of 5s \\| &lt;b>');
+  });
+
+  it('has no alerts block without alerts', () => {
+    expect(runMarkdown(record({ train: ran('succeeded', 0, 10) }), [])).not.toContain('**Alerts**');
+  });
+});
