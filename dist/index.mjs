@@ -98020,6 +98020,7 @@ async function runGraph(graph, settings) {
       { metricsFile: settings.metricsFile, pushgateway: settings.pushgateway, env: io.env },
       (message, id) => reporter.onEvent({ type: "warning", message, ...id === void 0 ? {} : { id } })
     );
+    if (alerts.length > 0) keeper.record.alerts = alerts;
     await reporter.close();
     return { status, record: keeper.record, signal, alerts };
   } finally {
@@ -98725,6 +98726,8 @@ function runMarkdown(record, tasks) {
     const duration2 = t.durationMs === void 0 ? "" : formatDuration(t.durationMs);
     out.push(`| \`${escape3(id)}\` | ${STATUS_LABEL[t.status] ?? t.status} | ${duration2} | ${t.attempts.length || ""} | ${t.exitCode ?? ""} |`);
   }
+  const alerts = record.alerts ?? [];
+  if (alerts.length > 0) out.push("", "**Alerts**", "", ...alerts.map((a) => `- \u26A0\uFE0F \`${escape3(a.task)}\` (${a.kind}): ${escape3(a.message)}`));
   out.push("", diagram(tasks, (id) => record.tasks[id]?.status));
   const chart = gantt(record);
   if (chart !== "") out.push("", chart);
@@ -103032,6 +103035,38 @@ function getOctokit(token, options, ...additionalPlugins) {
   return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 
+// src/action/failure-issue.ts
+var issueMarker = (pipeline2) => `<!-- dagline:failure:${pipeline2} -->`;
+async function updateFailureIssue(token, repository, outcome) {
+  const octokit = getOctokit(token);
+  const marker2 = issueMarker(outcome.pipeline);
+  try {
+    const open2 = await octokit.paginate(octokit.rest.issues.listForRepo, { ...repository, state: "open", per_page: 100 });
+    const issue2 = open2.find((i) => i.pull_request === void 0 && i.body?.includes(marker2));
+    if (outcome.succeeded) {
+      if (issue2 === void 0) return { ok: true, action: "none" };
+      await octokit.rest.issues.createComment({ ...repository, issue_number: issue2.number, body: `\u2705 ${outcome.pipeline} succeeded again.
+
+${outcome.details}` });
+      await octokit.rest.issues.update({ ...repository, issue_number: issue2.number, state: "closed", state_reason: "completed" });
+      return { ok: true, action: "closed" };
+    }
+    if (issue2 !== void 0) {
+      await octokit.rest.issues.createComment({ ...repository, issue_number: issue2.number, body: `\u274C Failed again.
+
+${outcome.details}` });
+      return { ok: true, action: "commented" };
+    }
+    await octokit.rest.issues.create({ ...repository, title: `Dagline: pipeline ${outcome.pipeline} is failing`, body: `${marker2}
+\u274C ${outcome.pipeline} failed.
+
+${outcome.details}` });
+    return { ok: true, action: "opened" };
+  } catch (e) {
+    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
 // src/action/pr-comment.ts
 var COMMENT_MARKER = "<!-- dagline:plan -->";
 async function upsertComment(token, pr, body2) {
@@ -103122,7 +103157,9 @@ async function run(context5) {
     setOutput(OUTPUT.status, "failure");
     return code === EXIT.ok ? EXIT.internal : code;
   }
-  await reportRun(record, await graphOf(context5, record));
+  const graph = await graphOf(context5, record);
+  await reportRun(record, graph);
+  if (graph?.notify?.githubIssue === true) await failureIssue(context5, [record]);
   return code;
 }
 async function reportRun(record, graph) {
@@ -103167,7 +103204,26 @@ async function runDates(context5, title, range3) {
   await summary.addRaw(`## Dagline
 
 ${datesMarkdown(title, rows)}`).write();
+  const graph = records[0] === void 0 ? void 0 : await graphOf(context5, records[0]);
+  if (graph?.notify?.githubIssue === true) await failureIssue(context5, records);
   return code;
+}
+async function failureIssue(context5, records) {
+  const token = context5.inputs.githubToken;
+  const [owner, repo] = (context5.io.env.GITHUB_REPOSITORY ?? "").split("/");
+  const first = records[0];
+  if (token === void 0 || !owner || !repo || first === void 0) return;
+  const failedRuns = records.filter((r) => r.status !== "succeeded");
+  const failedTasks = failedRuns.flatMap((r) => Object.entries(r.tasks).filter(([, t]) => t.status === "failed").map(([id]) => `- \`${id}\` (${r.ds})`));
+  const { GITHUB_SERVER_URL: server, GITHUB_RUN_ID: runId } = context5.io.env;
+  const link = server && runId ? `
+
+[Workflow run](${server}/${owner}/${repo}/actions/runs/${runId})` : "";
+  const details = failedRuns.length === 0 ? `Dates: ${records.map((r) => r.ds).join(", ")}.${link}` : `Failed tasks:
+${failedTasks.join("\n")}${link}`;
+  const done = await updateFailureIssue(token, { owner, repo }, { pipeline: first.pipeline, succeeded: failedRuns.length === 0, details });
+  if (done.ok) info(`dagline: failure issue: ${done.action}`);
+  else warning(`dagline: could not update the failure issue: ${done.error}`);
 }
 function dateOutcome(record) {
   const statuses = Object.values(record.tasks).map((t) => t.status);
