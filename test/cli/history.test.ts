@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { latestRuns, type HistoryRow } from '../../src/history/row.js';
 import type { RunRecord } from '../../src/run/record.js';
-import { dagline, repository } from '../helpers/cli.js';
+import { dagline, REPO, repository } from '../helpers/cli.js';
 
 const TWO_TASKS = `version: 1
 name: nightly
@@ -12,15 +12,7 @@ tasks:
   train: { needs: [extract], run: "true", cache: false, matrix: { model: [a, b] } }
 `;
 
-const DIAMOND = `version: 1
-name: diamond
-tasks:
-  a: { run: "true" }
-  b: { needs: [a], run: "true" }
-  c: { needs: [a], run: "true" }
-  d: { needs: [b, c], run: "true" }
-  e: { run: "true" }
-`;
+const DIAMOND = readFileSync(join(REPO, 'test/fixtures/history/diamond.yml'), 'utf8');
 
 const historyFiles = (repo: string, slug: string): string[] => readdirSync(join(repo, '.dagline/history', slug)).filter((f) => f.endsWith('.jsonl'));
 

@@ -2,6 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planGraph } from '../../src/plan/plan.js';
 import { simulateWallTime } from '../../src/plan/timing.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO } from '../helpers/cli.js';
 import { compiled } from '../helpers/pipeline.js';
 
 const node = (id: string, needs: string[] = []) => ({ id, needs });
@@ -49,15 +52,7 @@ describe('simulateWallTime', () => {
 });
 
 describe('planGraph with durations', () => {
-  const graph = compiled(`version: 1
-name: d
-tasks:
-  a: { run: "true" }
-  b: { needs: [a], run: "true" }
-  c: { needs: [a], run: "true" }
-  d: { needs: [b, c], run: "true" }
-  e: { run: "true" }
-`);
+  const graph = compiled(readFileSync(join(REPO, 'test/fixtures/history/diamond.yml'), 'utf8'));
   const medians = new Map(Object.entries(seconds));
 
   it('estimates each task, the critical path by time and the wall time at the concurrency', () => {
