@@ -80,6 +80,7 @@ export class PlainReporter implements Reporter {
   private readonly lines = new Map<string, LineSplitter>();
   private readonly ends: TaskEndEvent[] = [];
   private start: RunStartEvent | undefined;
+  private pending: string[] = [];
 
   constructor(
     private readonly stream: ReportStream,
@@ -125,6 +126,7 @@ export class PlainReporter implements Reporter {
 
   close(): void {
     this.write(this.flushAll());
+    this.flushPending();
   }
 
   private flushTask(id: string): string[] {
@@ -142,7 +144,20 @@ export class PlainReporter implements Reporter {
     return line === '' ? tag : `${tag} ${line}`;
   }
 
+  /**
+   * Lines are gathered and written once per turn of the event loop: a write to a pipe is a system call, and a
+   * 1,000-task run restored from the cache would otherwise make 1,000 of them in a row.
+   */
   private write(lines: readonly string[]): void {
-    if (lines.length > 0) this.stream.write(`${lines.join('\n')}\n`);
+    if (lines.length === 0) return;
+    if (this.pending.length === 0) setImmediate(() => this.flushPending());
+    this.pending.push(...lines);
+  }
+
+  private flushPending(): void {
+    if (this.pending.length === 0) return;
+    const text = `${this.pending.join('\n')}\n`;
+    this.pending = [];
+    this.stream.write(text);
   }
 }

@@ -90,12 +90,23 @@ describe('PlainReporter', () => {
     expect(report([retry]).lines).toEqual(['↻ a: exit 1, retrying in 2.0s (attempt 2 of 4)']);
   });
 
-  it('writes each event in one write, and no ANSI codes when colours are off', () => {
+  it('gathers the events of one turn of the event loop into one write, and no ANSI codes when colours are off', async () => {
     const events = [runStart(['a']), taskStart('a'), out('a', 'x\ny\n'), taskEnd('a', { status: 'failed' }), runEnd({ status: 'failed' })];
     const tty = new FakeStream(true);
     report(events, NO_COLOR_ENV, tty);
     expect(tty.text).not.toContain('\x1b');
-    expect(tty.writes).toHaveLength(5);
+    expect(tty.writes).toHaveLength(1);
+    expect(tty.text.endsWith('\n')).toBe(true);
+
+    // Without close(), what was gathered is written on the next turn.
+    const later = new FakeStream(false);
+    const reporter = new PlainReporter(later, { env: NO_COLOR_ENV });
+    reporter.onEvent(runStart(['a']));
+    reporter.onEvent(taskStart('a'));
+    expect(later.writes).toHaveLength(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(later.writes).toHaveLength(1);
+    expect(later.text).toMatch(/▶ a\n$/);
     expect(report(events, {}).text).not.toContain('\x1b');
     expect(report(events, { FORCE_COLOR: '1' }).text).toContain('\x1b[');
   });
