@@ -96057,6 +96057,7 @@ var PlainReporter = class {
   lines = /* @__PURE__ */ new Map();
   ends = [];
   start;
+  pending = [];
   onEvent(e) {
     switch (e.type) {
       case "run-start":
@@ -96093,6 +96094,7 @@ var PlainReporter = class {
   }
   close() {
     this.write(this.flushAll());
+    this.flushPending();
   }
   flushTask(id) {
     return (this.lines.get(id)?.flush() ?? []).map((line) => this.prefix(id, line));
@@ -96106,9 +96108,21 @@ var PlainReporter = class {
     const tag = this.c.dim(`[${id}]`);
     return line === "" ? tag : `${tag} ${line}`;
   }
+  /**
+   * Lines are gathered and written once per turn of the event loop: a write to a pipe is a system call, and a
+   * 1,000-task run restored from the cache would otherwise make 1,000 of them in a row.
+   */
   write(lines) {
-    if (lines.length > 0) this.stream.write(`${lines.join("\n")}
-`);
+    if (lines.length === 0) return;
+    if (this.pending.length === 0) setImmediate(() => this.flushPending());
+    this.pending.push(...lines);
+  }
+  flushPending() {
+    if (this.pending.length === 0) return;
+    const text = `${this.pending.join("\n")}
+`;
+    this.pending = [];
+    this.stream.write(text);
   }
 };
 
