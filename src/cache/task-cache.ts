@@ -8,9 +8,13 @@ import { sha256, type StatCache } from './file-digest.js';
 import { explainDifference, fingerprintTask, partsDigest, type Fingerprint, type FingerprintPart } from './fingerprint.js';
 import { errorMessage, writeFileAtomic } from './fs-util.js';
 import { expandPaths, normalizePath } from './paths.js';
-import type { CacheStore } from './store.js';
+import { Limiter } from '../run/limiter.js';
+import type { CacheStore, Manifest } from './store.js';
 
 /** How a run uses the cache: `--no-cache` turns it off; `--force` runs (and re-saves) the named tasks. */
+/** Entry lookups `plan` keeps in flight at once. */
+const PREFETCH_CONCURRENCY = 16;
+
 export interface CachePolicy {
   enabled: boolean;
   force: ReadonlySet<string>;
@@ -55,6 +59,8 @@ export type OutputsOf = (id: string) => Record<string, string> | undefined;
  */
 export class TaskCache {
   private readonly fingerprints = new Map<string, Promise<Result<Fingerprint, string>>>();
+  /** Entry lookups of `predictAll`, by key. */
+  private readonly entries = new Map<string, Promise<{ exists: boolean; manifest?: Manifest }>>();
   private readonly byId: Map<string, Task>;
   /** Read on first use; written by `persist` when a task's entry changed. */
   private lastFingerprints: Map<string, LastFingerprint> | undefined;
@@ -146,8 +152,43 @@ export class TaskCache {
   async predictAll(): Promise<Map<string, Prediction>> {
     const predictions = new Map<string, Prediction>();
     const outputsOf: OutputsOf = (id) => predictions.get(id)?.outputs;
+    this.prefetchEntries(outputsOf);
     for (const task of this.graph.tasks) predictions.set(task.id, await this.predict(task, predictions, outputsOf));
     return predictions;
+  }
+
+  /**
+   * Starts the entry lookups of every task whose fingerprint does not wait for upstream outputs, a few at a time:
+   * against the GitHub cache each lookup is a round trip, and a plan that asked in graph order, one after the
+   * other, would take a second per fifty tasks.
+   */
+  private prefetchEntries(outputsOf: OutputsOf): void {
+    const limiter = new Limiter(PREFETCH_CONCURRENCY);
+    for (const task of this.graph.tasks) {
+      if (!this.usable(task).usable || readUpstreamOutputs(task, this.byId).length > 0) continue;
+      limiter
+        .run(async () => {
+          const fingerprint = await this.fingerprint(task, outputsOf);
+          if (fingerprint.ok) await this.entry(this.key(task, fingerprint.value));
+        })
+        .catch(() => undefined); // predict() awaits the same memoised promises and meets any failure there
+    }
+  }
+
+  /** Whether the store has a complete entry under `key`, and its manifest when the store can read it cheaply. */
+  private entry(key: string): Promise<{ exists: boolean; manifest?: Manifest }> {
+    let known = this.entries.get(key);
+    if (known === undefined) {
+      known = this.lookUpEntry(key);
+      this.entries.set(key, known);
+    }
+    return known;
+  }
+
+  private async lookUpEntry(key: string): Promise<{ exists: boolean; manifest?: Manifest }> {
+    if (this.store.manifest === undefined) return { exists: await this.store.has(key) }; // GitHub's: no cheap manifest
+    const manifest = await this.store.manifest(key);
+    return manifest === undefined ? { exists: false } : { exists: true, manifest };
   }
 
   private async predict(task: Task, predictions: ReadonlyMap<string, Prediction>, outputsOf: OutputsOf): Promise<Prediction> {
@@ -157,11 +198,8 @@ export class TaskCache {
     if (running !== undefined) return { cached: false, reason: `upstream ${running} will run` };
     const fingerprint = await this.fingerprint(task, outputsOf);
     if (!fingerprint.ok) return { cached: false, reason: fingerprint.error };
-    const key = this.key(task, fingerprint.value);
-    const manifest = this.store.manifest === undefined ? undefined : await this.store.manifest(key);
-    if (manifest !== undefined) return { cached: true, reason: 'unchanged', outputs: manifest.taskOutputs };
-    // A store that cannot read manifests cheaply (GitHub's) still knows whether the entry exists.
-    if (this.store.manifest === undefined && (await this.store.has(key))) return { cached: true, reason: 'unchanged' };
+    const entry = await this.entry(this.key(task, fingerprint.value));
+    if (entry.exists) return { cached: true, reason: 'unchanged', ...(entry.manifest === undefined ? {} : { outputs: entry.manifest.taskOutputs }) };
     return { cached: false, reason: this.missReason(task, fingerprint.value) };
   }
 

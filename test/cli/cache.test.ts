@@ -189,6 +189,12 @@ describe('dagline run inside GitHub Actions', () => {
       expect(server.entries().filter((e) => e.key.startsWith('dagline-v1-cache-e2e-'))).toHaveLength(5);
 
       const second = checkout();
+      const plan = await daglineAsync(['plan', ...DATE], { cwd: second, env: { ...server.env, GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: second } });
+      // The plan looks up the service for every task; it is conservative on a fresh runner: tasks whose inputs
+      // are restored outputs of cached tasks (train reads prepare's out/clean.csv) show as will run.
+      expect(plan.stdout).toMatch(/prepare\s+cached/);
+      expect(plan.stdout).toMatch(/other\s+cached/);
+      expect(plan.stdout).toMatch(/train\[model=a\]\s+will run/);
       const result = await job(second);
       expect(result.status, result.stderr).toBe(0);
       expect(ran(second)).toEqual(['notify']);
