@@ -90547,6 +90547,29 @@ init_result();
 init_file_digest();
 init_fs_util();
 init_paths();
+
+// src/run/limiter.ts
+var Limiter = class {
+  constructor(limit) {
+    this.limit = limit;
+  }
+  limit;
+  active = 0;
+  waiting = [];
+  async run(job) {
+    if (this.active >= this.limit) await new Promise((resolve13) => this.waiting.push(resolve13));
+    this.active++;
+    try {
+      return await job();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+};
+
+// src/cache/task-cache.ts
+var PREFETCH_CONCURRENCY = 16;
 var TaskCache = class {
   constructor(graph, store, statCache, policy, lastDir) {
     this.graph = graph;
@@ -90561,6 +90584,8 @@ var TaskCache = class {
   statCache;
   policy;
   fingerprints = /* @__PURE__ */ new Map();
+  /** Entry lookups of `predictAll`, by key. */
+  entries = /* @__PURE__ */ new Map();
   byId;
   /** Read on first use; written by `persist` when a task's entry changed. */
   lastFingerprints;
@@ -90634,8 +90659,38 @@ var TaskCache = class {
   async predictAll() {
     const predictions = /* @__PURE__ */ new Map();
     const outputsOf = (id) => predictions.get(id)?.outputs;
+    this.prefetchEntries(outputsOf);
     for (const task of this.graph.tasks) predictions.set(task.id, await this.predict(task, predictions, outputsOf));
     return predictions;
+  }
+  /**
+   * Starts the entry lookups of every task whose fingerprint does not wait for upstream outputs, a few at a time:
+   * against the GitHub cache each lookup is a round trip, and a plan that asked in graph order, one after the
+   * other, would take a second per fifty tasks.
+   */
+  prefetchEntries(outputsOf) {
+    const limiter = new Limiter(PREFETCH_CONCURRENCY);
+    for (const task of this.graph.tasks) {
+      if (!this.usable(task).usable || readUpstreamOutputs(task, this.byId).length > 0) continue;
+      limiter.run(async () => {
+        const fingerprint = await this.fingerprint(task, outputsOf);
+        if (fingerprint.ok) await this.entry(this.key(task, fingerprint.value));
+      }).catch(() => void 0);
+    }
+  }
+  /** Whether the store has a complete entry under `key`, and its manifest when the store can read it cheaply. */
+  entry(key) {
+    let known = this.entries.get(key);
+    if (known === void 0) {
+      known = this.lookUpEntry(key);
+      this.entries.set(key, known);
+    }
+    return known;
+  }
+  async lookUpEntry(key) {
+    if (this.store.manifest === void 0) return { exists: await this.store.has(key) };
+    const manifest = await this.store.manifest(key);
+    return manifest === void 0 ? { exists: false } : { exists: true, manifest };
   }
   async predict(task, predictions, outputsOf) {
     const usable = this.usable(task);
@@ -90644,10 +90699,8 @@ var TaskCache = class {
     if (running !== void 0) return { cached: false, reason: `upstream ${running} will run` };
     const fingerprint = await this.fingerprint(task, outputsOf);
     if (!fingerprint.ok) return { cached: false, reason: fingerprint.error };
-    const key = this.key(task, fingerprint.value);
-    const manifest = this.store.manifest === void 0 ? void 0 : await this.store.manifest(key);
-    if (manifest !== void 0) return { cached: true, reason: "unchanged", outputs: manifest.taskOutputs };
-    if (this.store.manifest === void 0 && await this.store.has(key)) return { cached: true, reason: "unchanged" };
+    const entry = await this.entry(this.key(task, fingerprint.value));
+    if (entry.exists) return { cached: true, reason: "unchanged", ...entry.manifest === void 0 ? {} : { outputs: entry.manifest.taskOutputs } };
     return { cached: false, reason: this.missReason(task, fingerprint.value) };
   }
   /**
@@ -96468,26 +96521,6 @@ import { createHash as createHash3 } from "node:crypto";
 import { existsSync as existsSync9, mkdirSync as mkdirSync9, readFileSync as readFileSync8, rmSync as rmSync2 } from "node:fs";
 import { join as join21, resolve as resolve9 } from "node:path";
 import { setTimeout as sleep2 } from "node:timers/promises";
-
-// src/run/limiter.ts
-var Limiter = class {
-  constructor(limit) {
-    this.limit = limit;
-  }
-  limit;
-  active = 0;
-  waiting = [];
-  async run(job) {
-    if (this.active >= this.limit) await new Promise((resolve13) => this.waiting.push(resolve13));
-    this.active++;
-    try {
-      return await job();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
-};
 
 // src/run/process.ts
 import { spawn as spawn2 } from "node:child_process";
