@@ -158,11 +158,13 @@ export class TaskCache {
   }
 
   /**
-   * Starts the entry lookups of every task whose fingerprint does not wait for upstream outputs, a few at a time:
-   * against the GitHub cache each lookup is a round trip, and a plan that asked in graph order, one after the
+   * Starts the entry lookups of every task whose fingerprint does not wait for upstream outputs, a few at a time,
+   * when the store is remote: against the GitHub cache each lookup is a round trip, and a plan that asked in graph order, one after the
    * other, would take a second per fifty tasks.
    */
   private prefetchEntries(outputsOf: OutputsOf): void {
+    // A local folder answers at once; ten thousand lookups in flight would only cost memory (~100 MB, bench/compile).
+    if (this.store.manifest !== undefined) return;
     const limiter = new Limiter(PREFETCH_CONCURRENCY);
     for (const task of this.graph.tasks) {
       if (!this.usable(task).usable || readUpstreamOutputs(task, this.byId).length > 0) continue;
