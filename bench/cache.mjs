@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { digestFile } from '../build/cache/file-digest.js';
-import { median, measureNode, table } from './measure.mjs';
+import { figure, isMain, median, measureNode, MiB, table, verdict } from './measure.mjs';
 
 const BIN = new URL('../bin/dagline.js', import.meta.url).pathname;
 const N = 1000;
@@ -23,7 +23,6 @@ const RUNS = 5;
 const HASH_RUNS = 3;
 const BLOCK = 64 << 20;
 const BIG = 1 << 30;
-const MiB = 1 << 20;
 const DATE = ['--date', '2024-03-01'];
 const ENV = { CI: 'true' };
 
@@ -110,91 +109,105 @@ function readOnce(file) {
 
 const ms = (v) => `${v.toFixed(0)} ms`;
 const gbps = (v) => `${(BIG / 1e9 / (v / 1000)).toFixed(2)} GB/s`;
-const verdict = (ok) => (ok ? 'pass' : 'FAIL');
 
-const work = mkdtempSync(join(tmpdir(), 'dagline-bench-cache-'));
-try {
-  mkdirSync(join(work, '.git'));
+/** Measures, and returns this bench's own table (`rows`) and its figures for the combined table (`figures`). */
+export async function run() {
+  const work = mkdtempSync(join(tmpdir(), 'dagline-bench-cache-'));
+  try {
+    mkdirSync(join(work, '.git'));
 
-  // (a) cached re-run of 1,000 tasks
-  const a = join(work, 'tasks');
-  mkdirSync(join(a, 'out'), { recursive: true });
-  mkdirSync(join(a, '.git'));
-  writeFileSync(join(a, 'pipeline.yml'), tasksPipeline());
-  const runArgs = ['run', 'pipeline.yml', '-j2', '--cache', 'local', ...DATE];
-  const fillStart = process.hrtime.bigint();
-  const fill = dagline(runArgs, a);
-  const fillMs = Number(process.hrtime.bigint() - fillStart) / 1e6;
-  if (!new RegExp(`^${N} succeeded in `, 'm').test(fill)) throw new Error(`the first run did not run all ${N} tasks:\n${fill.split('\n').slice(-5).join('\n')}`);
-  assertAllCached(dagline(runArgs, a), 'second run');
-  const samples = { node: [], cached: [], restored: [] };
-  // Steady state first: outputs as the last run left them. Restored files were written just now, so the stat
-  // cache does not trust them yet and the run after a restore re-hashes them: that is the second figure's cost.
-  for (let r = 0; r < RUNS; r++) {
-    samples.node.push(measureNode(['-e', '0'], { cwd: a, runs: 1 }).ms);
-    samples.cached.push(measureNode([BIN, ...runArgs], { cwd: a, runs: 1, env: ENV }).ms);
+    // (a) cached re-run of 1,000 tasks
+    const a = join(work, 'tasks');
+    mkdirSync(join(a, 'out'), { recursive: true });
+    mkdirSync(join(a, '.git'));
+    writeFileSync(join(a, 'pipeline.yml'), tasksPipeline());
+    const runArgs = ['run', 'pipeline.yml', '-j2', '--cache', 'local', ...DATE];
+    const fillStart = process.hrtime.bigint();
+    const fill = dagline(runArgs, a);
+    const fillMs = Number(process.hrtime.bigint() - fillStart) / 1e6;
+    if (!new RegExp(`^${N} succeeded in `, 'm').test(fill)) throw new Error(`the first run did not run all ${N} tasks:\n${fill.split('\n').slice(-5).join('\n')}`);
+    assertAllCached(dagline(runArgs, a), 'second run');
+    const samples = { node: [], cached: [], restored: [] };
+    // Steady state first: outputs as the last run left them. Restored files were written just now, so the stat
+    // cache does not trust them yet and the run after a restore re-hashes them: that is the second figure's cost.
+    for (let r = 0; r < RUNS; r++) {
+      samples.node.push(measureNode(['-e', '0'], { cwd: a, runs: 1 }).ms);
+      samples.cached.push(measureNode([BIN, ...runArgs], { cwd: a, runs: 1, env: ENV }));
+    }
+    for (let r = 0; r < RUNS; r++) {
+      rmSync(join(a, 'out'), { recursive: true, force: true });
+      samples.restored.push(measureNode([BIN, ...runArgs], { cwd: a, runs: 1, env: ENV }));
+      assertOutputsRestored(a);
+    }
+    assertRecordsCached(a, 1 + 2 * RUNS);
+    const nodeMs = median(samples.node);
+    const cachedMs = median(samples.cached.map((m) => m.ms));
+    const restoredMs = median(samples.restored.map((m) => m.ms));
+    const cachedPeak = Math.max(...samples.cached.map((m) => m.peakMiB));
+    const restoredPeak = Math.max(...samples.restored.map((m) => m.peakMiB));
+
+    // (b) hashing throughput on 1 GiB
+    const big = join(work, 'big.bin');
+    writeBigFile(big);
+    const written = Date.now();
+    readOnce(big);
+    const hashes = { dagline: [], sha256sum: [] };
+    for (let r = 0; r < HASH_RUNS; r++) {
+      let start = process.hrtime.bigint();
+      const sum = execFileSync('sha256sum', [big], { encoding: 'utf8' }).split(' ')[0];
+      hashes.sha256sum.push(Number(process.hrtime.bigint() - start) / 1e6);
+      start = process.hrtime.bigint();
+      const result = await digestFile(big);
+      hashes.dagline.push(Number(process.hrtime.bigint() - start) / 1e6);
+      if (!result.ok) throw new Error(`digestFile failed: ${result.error.message}`);
+      if (result.value.digest !== sum || result.value.size !== BIG) throw new Error(`digestFile gave ${result.value.digest} (${result.value.size} bytes), sha256sum ${sum}`);
+    }
+    const hashMs = median(hashes.dagline);
+    const sumMs = median(hashes.sha256sum);
+    const speedup = sumMs / hashMs;
+
+    // (c) re-plan on the 1 GiB input: the stat cache answers, the file is not read
+    writeFileSync(join(work, 'plan.yml'), planPipeline());
+    await sleep(Math.max(0, 1000 - (Date.now() - written))); // the stat cache does not trust files changed just before a read
+    const planArgs = [BIN, 'plan', 'plan.yml', ...DATE];
+    const statCache = join(work, '.dagline', 'stat-cache.json');
+    const cold = measureNode(planArgs, { cwd: work, runs: 1, env: ENV });
+    const entry = JSON.parse(readFileSync(statCache, 'utf8')).files['big.bin'];
+    if (entry?.size !== BIG || entry.digest !== execFileSync('sha256sum', [big], { encoding: 'utf8' }).split(' ')[0]) throw new Error(`the first plan did not record big.bin in ${statCache}`);
+    const warm = measureNode(planArgs, { cwd: work, runs: RUNS, env: ENV });
+    const warmRead = readChars(planArgs, work);
+    rmSync(statCache);
+    const coldRead = readChars(planArgs, work); // the method's check: a plan without the stat cache reads the whole file
+    if (coldRead !== undefined && coldRead < BIG) throw new Error(`rchar of a cold plan is ${coldRead}, below the file's ${BIG} bytes: the measurement does not work here`);
+    if (statSync(big).size !== BIG) throw new Error('big.bin changed size');
+
+    const passed = [cachedMs < 300, undefined, speedup >= 2.5, undefined, warmRead === undefined ? undefined : warmRead < 64 * MiB];
+    const rows = [
+      { figure: `cached re-run, ${N} tasks (-j2)`, measured: ms(cachedMs), baseline: `node -e 0: ${ms(nodeMs)}`, ratio: `${(cachedMs / nodeMs).toFixed(1)}×`, target: '< 300 ms', result: verdict(passed[0]) },
+      { figure: '  … outputs deleted first (restored)', measured: ms(restoredMs), baseline: `node -e 0: ${ms(nodeMs)}`, ratio: `${(restoredMs / nodeMs).toFixed(1)}×`, target: '-', result: '-' },
+      { figure: 'digestFile, 1 GiB (page cache)', measured: `${gbps(hashMs)} (${ms(hashMs)})`, baseline: `sha256sum: ${gbps(sumMs)} (${ms(sumMs)})`, ratio: `${speedup.toFixed(2)}×`, target: '≥ 2.50×', result: verdict(passed[2]) },
+      { figure: 're-plan, 1 GiB input', measured: ms(warm.ms), baseline: `cold plan: ${ms(cold.ms)}`, ratio: `${(warm.ms / cold.ms).toFixed(2)}×`, target: '-', result: '-' },
+      {
+        figure: 're-plan, bytes read (rchar)',
+        measured: warmRead === undefined ? 'n/a' : `${(warmRead / MiB).toFixed(1)} MiB`,
+        baseline: coldRead === undefined ? 'n/a' : `cold plan: ${(coldRead / MiB).toFixed(0)} MiB`,
+        ratio: warmRead === undefined ? '-' : `${((warmRead / coldRead) * 100).toFixed(2)}%`,
+        target: '< 64 MiB',
+        result: warmRead === undefined ? 'n/a' : verdict(passed[4]),
+      },
+    ];
+    // The same rows for the combined table, with the peak RSS of the dagline processes (digestFile runs in this one).
+    const peaks = [cachedPeak, restoredPeak, undefined, warm.peakMiB, undefined];
+    const figures = rows.map(({ figure: name, measured, baseline, ratio, target }, i) => figure('cache', name, { measured, baseline, ratio, peakMiB: peaks[i], target, ok: passed[i] }));
+    const title = `bench/cache: ${N} cached tasks (cache filled by a first run of ${ms(fillMs)}), medians of ${RUNS} (hashing: ${HASH_RUNS}, interleaved)`;
+    return { title, rows, figures };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-  for (let r = 0; r < RUNS; r++) {
-    rmSync(join(a, 'out'), { recursive: true, force: true });
-    samples.restored.push(measureNode([BIN, ...runArgs], { cwd: a, runs: 1, env: ENV }).ms);
-    assertOutputsRestored(a);
-  }
-  assertRecordsCached(a, 1 + 2 * RUNS);
-  const nodeMs = median(samples.node);
-  const cachedMs = median(samples.cached);
-  const restoredMs = median(samples.restored);
+}
 
-  // (b) hashing throughput on 1 GiB
-  const big = join(work, 'big.bin');
-  writeBigFile(big);
-  const written = Date.now();
-  readOnce(big);
-  const hashes = { dagline: [], sha256sum: [] };
-  for (let r = 0; r < HASH_RUNS; r++) {
-    let start = process.hrtime.bigint();
-    const sum = execFileSync('sha256sum', [big], { encoding: 'utf8' }).split(' ')[0];
-    hashes.sha256sum.push(Number(process.hrtime.bigint() - start) / 1e6);
-    start = process.hrtime.bigint();
-    const result = await digestFile(big);
-    hashes.dagline.push(Number(process.hrtime.bigint() - start) / 1e6);
-    if (!result.ok) throw new Error(`digestFile failed: ${result.error.message}`);
-    if (result.value.digest !== sum || result.value.size !== BIG) throw new Error(`digestFile gave ${result.value.digest} (${result.value.size} bytes), sha256sum ${sum}`);
-  }
-  const hashMs = median(hashes.dagline);
-  const sumMs = median(hashes.sha256sum);
-  const speedup = sumMs / hashMs;
-
-  // (c) re-plan on the 1 GiB input: the stat cache answers, the file is not read
-  writeFileSync(join(work, 'plan.yml'), planPipeline());
-  await sleep(Math.max(0, 1000 - (Date.now() - written))); // the stat cache does not trust files changed just before a read
-  const planArgs = [BIN, 'plan', 'plan.yml', ...DATE];
-  const statCache = join(work, '.dagline', 'stat-cache.json');
-  const cold = measureNode(planArgs, { cwd: work, runs: 1, env: ENV });
-  const entry = JSON.parse(readFileSync(statCache, 'utf8')).files['big.bin'];
-  if (entry?.size !== BIG || entry.digest !== execFileSync('sha256sum', [big], { encoding: 'utf8' }).split(' ')[0]) throw new Error(`the first plan did not record big.bin in ${statCache}`);
-  const warm = measureNode(planArgs, { cwd: work, runs: RUNS, env: ENV });
-  const warmRead = readChars(planArgs, work);
-  rmSync(statCache);
-  const coldRead = readChars(planArgs, work); // the method's check: a plan without the stat cache reads the whole file
-  if (coldRead !== undefined && coldRead < BIG) throw new Error(`rchar of a cold plan is ${coldRead}, below the file's ${BIG} bytes: the measurement does not work here`);
-  if (statSync(big).size !== BIG) throw new Error('big.bin changed size');
-
-  const rows = [
-    { figure: `cached re-run, ${N} tasks (-j2)`, measured: ms(cachedMs), baseline: `node -e 0: ${ms(nodeMs)}`, ratio: `${(cachedMs / nodeMs).toFixed(1)}×`, target: '< 300 ms', result: verdict(cachedMs < 300) },
-    { figure: '  … outputs deleted first (restored)', measured: ms(restoredMs), baseline: `node -e 0: ${ms(nodeMs)}`, ratio: `${(restoredMs / nodeMs).toFixed(1)}×`, target: '-', result: '-' },
-    { figure: 'digestFile, 1 GiB (page cache)', measured: `${gbps(hashMs)} (${ms(hashMs)})`, baseline: `sha256sum: ${gbps(sumMs)} (${ms(sumMs)})`, ratio: `${speedup.toFixed(2)}×`, target: '≥ 2.50×', result: verdict(speedup >= 2.5) },
-    { figure: 're-plan, 1 GiB input', measured: ms(warm.ms), baseline: `cold plan: ${ms(cold.ms)}`, ratio: `${(warm.ms / cold.ms).toFixed(2)}×`, target: '-', result: '-' },
-    {
-      figure: 're-plan, bytes read (rchar)',
-      measured: warmRead === undefined ? 'n/a' : `${(warmRead / MiB).toFixed(1)} MiB`,
-      baseline: coldRead === undefined ? 'n/a' : `cold plan: ${(coldRead / MiB).toFixed(0)} MiB`,
-      ratio: warmRead === undefined ? '-' : `${((warmRead / coldRead) * 100).toFixed(2)}%`,
-      target: '< 64 MiB',
-      result: warmRead === undefined ? 'n/a' : verdict(warmRead < 64 * MiB),
-    },
-  ];
-  console.log(`${N} cached tasks (cache filled by a first run of ${ms(fillMs)}), medians of ${RUNS} (hashing: ${HASH_RUNS}, interleaved)\n`);
+if (isMain(import.meta.url)) {
+  const { title, rows } = await run();
+  console.log(`${title}\n`);
   console.log(table(rows));
-} finally {
-  rmSync(work, { recursive: true, force: true });
 }

@@ -5,11 +5,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measureNode, table } from './measure.mjs';
+import { figure, isMain, MB, measureNode, MiB, table } from './measure.mjs';
 
 const BIN = new URL('../bin/dagline.js', import.meta.url).pathname;
 const MODELS = 100;
 const REGIONS = 100;
+const TASKS = 1 + MODELS * REGIONS + MODELS + 2;
+const TARGET = '< 1000 ms, < 300 MB';
 
 function pipeline() {
   const list = (prefix, n) => `[${Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`).join(', ')}]`;
@@ -44,26 +46,34 @@ tasks:
 `;
 }
 
-const work = mkdtempSync(join(tmpdir(), 'dagline-bench-compile-'));
-try {
-  mkdirSync(join(work, '.git'));
-  writeFileSync(join(work, 'pipeline.yml'), pipeline());
-  const tasks = 1 + MODELS * REGIONS + MODELS + 2;
-  const node = measureNode(['-e', '0'], { cwd: work });
-  const rows = [['node -e 0', ['-e', '0']], ['dagline validate', [BIN, 'validate', 'pipeline.yml', '--date', '2024-03-01']], ['dagline plan', [BIN, 'plan', 'pipeline.yml', '--date', '2024-03-01', '--format', 'json']]].map(
-    ([label, args]) => {
-      const m = label === 'node -e 0' ? node : measureNode(args, { cwd: work });
-      return {
-        command: label,
-        tasks: label === 'node -e 0' ? '-' : tasks,
-        'wall ms (median of 5)': m.ms.toFixed(0),
-        'vs node -e 0': (m.ms / node.ms).toFixed(1) + '×',
-        'peak MiB': m.peakMiB.toFixed(0),
-        target: label === 'node -e 0' ? '' : '< 1000 ms, < 300 MiB',
-      };
-    },
-  );
-  console.log(table(rows));
-} finally {
-  rmSync(work, { recursive: true, force: true });
+/** Measures, and returns this bench's own table (`rows`) and its figures for the combined table (`figures`). */
+export async function run() {
+  const work = mkdtempSync(join(tmpdir(), 'dagline-bench-compile-'));
+  try {
+    mkdirSync(join(work, '.git'));
+    writeFileSync(join(work, 'pipeline.yml'), pipeline());
+    const node = measureNode(['-e', '0'], { cwd: work });
+    const commands = [
+      ['dagline validate', [BIN, 'validate', 'pipeline.yml', '--date', '2024-03-01']],
+      ['dagline plan', [BIN, 'plan', 'pipeline.yml', '--date', '2024-03-01', '--format', 'json']],
+    ].map(([label, args]) => ({ label, ...measureNode(args, { cwd: work }) }));
+    const rows = [{ command: 'node -e 0', tasks: '-', ...columns(node, node), target: '' }, ...commands.map((m) => ({ command: m.label, tasks: TASKS, ...columns(m, node), target: TARGET }))];
+    const figures = commands.map((m) =>
+      figure('compile', `${m.label}, ${TASKS} tasks`, {
+        measured: `${m.ms.toFixed(0)} ms`,
+        baseline: `node -e 0: ${node.ms.toFixed(0)} ms`,
+        ratio: `${(m.ms / node.ms).toFixed(1)}×`,
+        peakMiB: m.peakMiB,
+        target: TARGET,
+        ok: m.ms < 1000 && m.peakMiB * MiB < 300 * MB,
+      }),
+    );
+    return { title: `bench/compile: ${TASKS} tasks, wall ms median of 5`, rows, figures };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
+
+const columns = (m, node) => ({ 'wall ms (median of 5)': m.ms.toFixed(0), 'vs node -e 0': (m.ms / node.ms).toFixed(1) + '×', 'peak MiB': m.peakMiB.toFixed(0) });
+
+if (isMain(import.meta.url)) console.log(table((await run()).rows));
