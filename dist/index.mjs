@@ -90664,11 +90664,12 @@ var TaskCache = class {
     return predictions;
   }
   /**
-   * Starts the entry lookups of every task whose fingerprint does not wait for upstream outputs, a few at a time:
-   * against the GitHub cache each lookup is a round trip, and a plan that asked in graph order, one after the
+   * Starts the entry lookups of every task whose fingerprint does not wait for upstream outputs, a few at a time,
+   * when the store is remote: against the GitHub cache each lookup is a round trip, and a plan that asked in graph order, one after the
    * other, would take a second per fifty tasks.
    */
   prefetchEntries(outputsOf) {
+    if (this.store.manifest !== void 0) return;
     const limiter = new Limiter(PREFETCH_CONCURRENCY);
     for (const task of this.graph.tasks) {
       if (!this.usable(task).usable || readUpstreamOutputs(task, this.byId).length > 0) continue;
