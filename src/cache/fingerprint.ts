@@ -3,7 +3,7 @@ import type { Graph, Task } from '../compile/graph.js';
 import { fail, ok, type Result } from '../result.js';
 import { digestFile, sha256, type StatCache } from './file-digest.js';
 import { mapLimit } from './fs-util.js';
-import { byCodeUnit, expandPaths, normalizePath } from './paths.js';
+import { byCodeUnit, expandPaths, matchesDeclared, normalizePath } from './paths.js';
 
 /** Bumped whenever what goes into a fingerprint changes, so old cache entries stop matching. */
 export const FINGERPRINT_FORMAT = 1;
@@ -55,6 +55,7 @@ export async function fingerprintTask(
   graph: Graph,
   upstream: ReadonlyMap<string, Fingerprint>,
   statCache?: StatCache,
+  expected?: ExpectedFiles,
 ): Promise<Result<Fingerprint, FingerprintError>> {
   const parts: FingerprintPart[] = [{ name: 'format', digest: sha256(`dagline-fingerprint ${FINGERPRINT_FORMAT}`) }];
   const command = task.command;
@@ -69,7 +70,7 @@ export async function fingerprintTask(
   for (const axis of Object.keys(task.matrix).sort(byCodeUnit)) parts.push({ name: `matrix:${axis}`, digest: valueDigest(task.matrix[axis] ?? null) });
   for (const name of Object.keys(task.env).sort(byCodeUnit)) parts.push({ name: `env:${name}`, digest: valueDigest(task.env[name] ?? []) });
 
-  const inputs = await inputParts(task, graph, statCache);
+  const inputs = await inputParts(task, graph, statCache, expected);
   if (!inputs.ok) return inputs;
   parts.push(...inputs.value);
 
@@ -81,7 +82,14 @@ export async function fingerprintTask(
   return ok({ digest: partsDigest(parts), parts });
 }
 
-async function inputParts(task: Task, graph: Graph, statCache: StatCache | undefined): Promise<Result<FingerprintPart[], FingerprintError>> {
+/**
+ * Files that will be on disk, with their sha256, before the task runs though they are not there yet: the outputs
+ * of cached upstream tasks, which a run restores first. Paths relative to the repository. `plan` passes them so
+ * that on a fresh checkout a task whose inputs are restored outputs is still seen as cached.
+ */
+export type ExpectedFiles = ReadonlyMap<string, string>;
+
+async function inputParts(task: Task, graph: Graph, statCache: StatCache | undefined, expected: ExpectedFiles | undefined): Promise<Result<FingerprintPart[], FingerprintError>> {
   const base = join(graph.root, graph.dir);
   const expanded = await expandPaths(base, task.inputs);
   if (!expanded.ok) return fail({ taskId: task.id, path: expanded.error.path, message: expanded.error.message });
@@ -91,8 +99,12 @@ async function inputParts(task: Task, graph: Graph, statCache: StatCache | undef
     for (const file of input.files) files.add(file);
     if (input.missing) missing.add(input.declared);
   }
+  const coming = expectedInputs(task, graph, expected);
+  for (const path of coming.keys()) files.add(path);
   const paths = [...new Set([...files, ...missing])].sort(byCodeUnit);
   const digests = await mapLimit(paths, DIGEST_CONCURRENCY, async (path) => {
+    const known = coming.get(path);
+    if (known !== undefined) return ok(known);
     if (missing.has(path) && !files.has(path)) return ok(MISSING);
     const digest = await digestFile(join(base, path), statCache);
     if (digest.ok) return ok(digest.value.digest);
@@ -107,6 +119,17 @@ async function inputParts(task: Task, graph: Graph, statCache: StatCache | undef
     parts.push({ name: `input:${path}`, digest: digest.value });
   }
   return ok(parts);
+}
+
+/** The expected files the task's inputs name, by path relative to the pipeline's folder. */
+function expectedInputs(task: Task, graph: Graph, expected: ExpectedFiles | undefined): Map<string, string> {
+  const coming = new Map<string, string>();
+  if (expected === undefined || expected.size === 0) return coming;
+  for (const [repoPath, digest] of expected) {
+    const path = graph.dir === '' ? repoPath : posix.relative(graph.dir, repoPath);
+    if (task.inputs.some((declared) => matchesDeclared(path, declared))) coming.set(path, digest);
+  }
+  return coming;
 }
 
 /** The digest of a list of parts: what `Fingerprint.digest` is. */

@@ -48,6 +48,7 @@ export interface GitHubStoreOptions {
  * to half a minute of the client's retries).
  */
 export class GitHubStore implements CacheStore {
+  readonly remote = true;
   private readonly largeBlobBytes: number;
   /** Why the service is no longer used, once it failed. */
   private unavailable: string | undefined;
@@ -70,6 +71,28 @@ export class GitHubStore implements CacheStore {
     const found = await this.lookup(remoteEntryKey(key));
     if (!found.ok) this.serviceFailed(`look up ${key}`, found.error);
     return found.ok && found.value;
+  }
+
+  /**
+   * The manifest of an entry, for `plan`: from the working copy, else from the service's archive (downloaded into
+   * its transfer folder and dropped again: large blobs are not fetched, and nothing is restored).
+   */
+  async manifest(key: string): Promise<Manifest | undefined> {
+    checkKey(key);
+    const local = await this.local.manifest(key);
+    if (local !== undefined || this.unavailable !== undefined) return local;
+    const remoteKey = remoteEntryKey(key);
+    const dir = this.claimTransferDir(remoteKey);
+    if (!dir.ok) return undefined;
+    try {
+      const downloaded = await this.download(remoteKey);
+      if (!downloaded.ok) this.serviceFailed(`look up ${key}`, downloaded.error);
+      if (!downloaded.ok || !downloaded.value) return undefined;
+      const manifest = readArchivedManifest(join(dir.value, 'manifest.json'), key);
+      return manifest.ok ? manifest.value : undefined;
+    } finally {
+      releaseTransferDir(dir.value);
+    }
   }
 
   async restore(key: string, root: string, options: StoreOptions = {}): Promise<RestoreResult> {

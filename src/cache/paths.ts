@@ -31,6 +31,13 @@ export function normalizePath(path: string): string {
   return normalized === '/' ? normalized : normalized.replace(/\/$/, '');
 }
 
+/** Whether a file path (relative, normalized) is one that `declared` names: itself, a file below it, or a match. */
+export function matchesDeclared(path: string, declared: string): boolean {
+  const pattern = normalizePath(declared);
+  if (isGlob(pattern)) return posix.matchesGlob(path, pattern);
+  return path === pattern || pattern === '.' || path.startsWith(`${pattern}/`);
+}
+
 /** Sorts by UTF-16 code units, the same everywhere (no locale). */
 export const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 

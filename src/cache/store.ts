@@ -78,8 +78,10 @@ export interface CacheStore {
    * and `taskOutputs` under `key`. The entry becomes visible only once every blob is in place.
    */
   save(key: string, root: string, files: readonly string[], taskOutputs: Record<string, string>, options?: StoreOptions): Promise<SaveResult>;
-  /** The manifest of a complete entry, without restoring it, when the store can tell cheaply (for `plan`). */
+  /** The manifest of a complete entry, without restoring its files (for `plan`). */
   manifest?(key: string): Promise<Manifest | undefined>;
+  /** Each lookup is a round trip to a service: `plan` keeps several in flight. */
+  readonly remote?: boolean;
 }
 
 const KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;

@@ -59,6 +59,8 @@ export type OutputsOf = (id: string) => Record<string, string> | undefined;
  */
 export class TaskCache {
   private readonly fingerprints = new Map<string, Promise<Result<Fingerprint, string>>>();
+  /** `predictAll`: the outputs of the tasks it found cached, which a run would restore before their dependents. */
+  private readonly expected = new Map<string, string>();
   /** Entry lookups of `predictAll`, by key. */
   private readonly entries = new Map<string, Promise<{ exists: boolean; manifest?: Manifest }>>();
   private readonly byId: Map<string, Task>;
@@ -114,7 +116,7 @@ export class TaskCache {
       if (!fingerprint.ok) return fingerprint;
       upstream.set(id, fingerprint.value);
     }
-    const own = await fingerprintTask(task, this.graph, upstream, this.statCache);
+    const own = await fingerprintTask(task, this.graph, upstream, this.statCache, this.expected);
     if (!own.ok) return fail(own.error.message);
     const read: FingerprintPart[] = [];
     for (const id of readUpstreamOutputs(task, this.byId)) {
@@ -164,10 +166,16 @@ export class TaskCache {
    */
   private prefetchEntries(outputsOf: OutputsOf): void {
     // A local folder answers at once; ten thousand lookups in flight would only cost memory (~100 MB, bench/compile).
-    if (this.store.manifest !== undefined) return;
+    if (this.store.remote !== true) return;
     const limiter = new Limiter(PREFETCH_CONCURRENCY);
+    // Only tasks with no upstream outputs anywhere above them: their fingerprints cannot depend on `expected`.
+    const independent = new Set<string>();
     for (const task of this.graph.tasks) {
-      if (!this.usable(task).usable || readUpstreamOutputs(task, this.byId).length > 0) continue;
+      const needs = task.needs.map((id) => this.byId.get(id));
+      if (needs.every((need) => need !== undefined && need.outputs.length === 0 && independent.has(need.id))) independent.add(task.id);
+    }
+    for (const task of this.graph.tasks) {
+      if (!independent.has(task.id) || !this.usable(task).usable || readUpstreamOutputs(task, this.byId).length > 0) continue;
       limiter
         .run(async () => {
           const fingerprint = await this.fingerprint(task, outputsOf);
@@ -188,7 +196,7 @@ export class TaskCache {
   }
 
   private async lookUpEntry(key: string): Promise<{ exists: boolean; manifest?: Manifest }> {
-    if (this.store.manifest === undefined) return { exists: await this.store.has(key) }; // GitHub's: no cheap manifest
+    if (this.store.manifest === undefined) return { exists: await this.store.has(key) };
     const manifest = await this.store.manifest(key);
     return manifest === undefined ? { exists: false } : { exists: true, manifest };
   }
@@ -201,6 +209,7 @@ export class TaskCache {
     const fingerprint = await this.fingerprint(task, outputsOf);
     if (!fingerprint.ok) return { cached: false, reason: fingerprint.error };
     const entry = await this.entry(this.key(task, fingerprint.value));
+    for (const file of entry.manifest?.files ?? []) this.expected.set(file.path, file.digest);
     if (entry.exists) return { cached: true, reason: 'unchanged', ...(entry.manifest === undefined ? {} : { outputs: entry.manifest.taskOutputs }) };
     return { cached: false, reason: this.missReason(task, fingerprint.value) };
   }
