@@ -21248,6 +21248,11 @@ function normalizePath(path12) {
   const normalized = posix.normalize(path12.replaceAll("\\", "/"));
   return normalized === "/" ? normalized : normalized.replace(/\/$/, "");
 }
+function matchesDeclared(path12, declared) {
+  const pattern = normalizePath(declared);
+  if (isGlob(pattern)) return posix.matchesGlob(path12, pattern);
+  return path12 === pattern || pattern === "." || path12.startsWith(`${pattern}/`);
+}
 async function expandPaths(base, declared) {
   const out = [];
   for (const written of declared) {
@@ -88720,6 +88725,7 @@ var init_github_store = __esm({
       }
       local;
       options;
+      remote = true;
       largeBlobBytes;
       /** Why the service is no longer used, once it failed. */
       unavailable;
@@ -88734,6 +88740,27 @@ var init_github_store = __esm({
         const found = await this.lookup(remoteEntryKey(key));
         if (!found.ok) this.serviceFailed(`look up ${key}`, found.error);
         return found.ok && found.value;
+      }
+      /**
+       * The manifest of an entry, for `plan`: from the working copy, else from the service's archive (downloaded into
+       * its transfer folder and dropped again: large blobs are not fetched, and nothing is restored).
+       */
+      async manifest(key) {
+        checkKey2(key);
+        const local = await this.local.manifest(key);
+        if (local !== void 0 || this.unavailable !== void 0) return local;
+        const remoteKey = remoteEntryKey(key);
+        const dir = this.claimTransferDir(remoteKey);
+        if (!dir.ok) return void 0;
+        try {
+          const downloaded = await this.download(remoteKey);
+          if (!downloaded.ok) this.serviceFailed(`look up ${key}`, downloaded.error);
+          if (!downloaded.ok || !downloaded.value) return void 0;
+          const manifest = readArchivedManifest(join15(dir.value, "manifest.json"), key);
+          return manifest.ok ? manifest.value : void 0;
+        } finally {
+          releaseTransferDir(dir.value);
+        }
       }
       async restore(key, root, options = {}) {
         checkKey2(key);
@@ -89963,7 +89990,7 @@ import { join as join5, posix as posix2 } from "node:path";
 var FINGERPRINT_FORMAT = 1;
 var MISSING = "missing";
 var DIGEST_CONCURRENCY = 8;
-async function fingerprintTask(task, graph, upstream, statCache) {
+async function fingerprintTask(task, graph, upstream, statCache, expected) {
   const parts = [{ name: "format", digest: sha256(`dagline-fingerprint ${FINGERPRINT_FORMAT}`) }];
   const command = task.command;
   if (command.kind === "run") {
@@ -89976,7 +90003,7 @@ async function fingerprintTask(task, graph, upstream, statCache) {
   parts.push({ name: "outputs", digest: valueDigest(task.outputs.map((o) => repoRelative(graph.dir, o)).sort(byCodeUnit)) });
   for (const axis of Object.keys(task.matrix).sort(byCodeUnit)) parts.push({ name: `matrix:${axis}`, digest: valueDigest(task.matrix[axis] ?? null) });
   for (const name of Object.keys(task.env).sort(byCodeUnit)) parts.push({ name: `env:${name}`, digest: valueDigest(task.env[name] ?? []) });
-  const inputs = await inputParts(task, graph, statCache);
+  const inputs = await inputParts(task, graph, statCache, expected);
   if (!inputs.ok) return inputs;
   parts.push(...inputs.value);
   for (const id of [...new Set(task.needs)].sort(byCodeUnit)) {
@@ -89986,7 +90013,7 @@ async function fingerprintTask(task, graph, upstream, statCache) {
   }
   return ok2({ digest: partsDigest(parts), parts });
 }
-async function inputParts(task, graph, statCache) {
+async function inputParts(task, graph, statCache, expected) {
   const base = join5(graph.root, graph.dir);
   const expanded = await expandPaths(base, task.inputs);
   if (!expanded.ok) return fail({ taskId: task.id, path: expanded.error.path, message: expanded.error.message });
@@ -89996,8 +90023,12 @@ async function inputParts(task, graph, statCache) {
     for (const file of input.files) files.add(file);
     if (input.missing) missing.add(input.declared);
   }
+  const coming = expectedInputs(task, graph, expected);
+  for (const path12 of coming.keys()) files.add(path12);
   const paths = [.../* @__PURE__ */ new Set([...files, ...missing])].sort(byCodeUnit);
   const digests = await mapLimit(paths, DIGEST_CONCURRENCY, async (path12) => {
+    const known = coming.get(path12);
+    if (known !== void 0) return ok2(known);
     if (missing.has(path12) && !files.has(path12)) return ok2(MISSING);
     const digest = await digestFile(join5(base, path12), statCache);
     if (digest.ok) return ok2(digest.value.digest);
@@ -90011,6 +90042,15 @@ async function inputParts(task, graph, statCache) {
     parts.push({ name: `input:${path12}`, digest: digest.value });
   }
   return ok2(parts);
+}
+function expectedInputs(task, graph, expected) {
+  const coming = /* @__PURE__ */ new Map();
+  if (expected === void 0 || expected.size === 0) return coming;
+  for (const [repoPath2, digest] of expected) {
+    const path12 = graph.dir === "" ? repoPath2 : posix2.relative(graph.dir, repoPath2);
+    if (task.inputs.some((declared) => matchesDeclared(path12, declared))) coming.set(path12, digest);
+  }
+  return coming;
 }
 var partsDigest = (parts) => sha256(JSON.stringify(parts.map((p) => [p.name, p.digest])));
 function valueDigest(value) {
@@ -90584,6 +90624,8 @@ var TaskCache = class {
   statCache;
   policy;
   fingerprints = /* @__PURE__ */ new Map();
+  /** `predictAll`: the outputs of the tasks it found cached, which a run would restore before their dependents. */
+  expected = /* @__PURE__ */ new Map();
   /** Entry lookups of `predictAll`, by key. */
   entries = /* @__PURE__ */ new Map();
   byId;
@@ -90623,7 +90665,7 @@ var TaskCache = class {
       if (!fingerprint.ok) return fingerprint;
       upstream.set(id, fingerprint.value);
     }
-    const own = await fingerprintTask(task, this.graph, upstream, this.statCache);
+    const own = await fingerprintTask(task, this.graph, upstream, this.statCache, this.expected);
     if (!own.ok) return fail(own.error.message);
     const read3 = [];
     for (const id of readUpstreamOutputs(task, this.byId)) {
@@ -90669,10 +90711,15 @@ var TaskCache = class {
    * other, would take a second per fifty tasks.
    */
   prefetchEntries(outputsOf) {
-    if (this.store.manifest !== void 0) return;
+    if (this.store.remote !== true) return;
     const limiter = new Limiter(PREFETCH_CONCURRENCY);
+    const independent = /* @__PURE__ */ new Set();
     for (const task of this.graph.tasks) {
-      if (!this.usable(task).usable || readUpstreamOutputs(task, this.byId).length > 0) continue;
+      const needs = task.needs.map((id) => this.byId.get(id));
+      if (needs.every((need) => need !== void 0 && need.outputs.length === 0 && independent.has(need.id))) independent.add(task.id);
+    }
+    for (const task of this.graph.tasks) {
+      if (!independent.has(task.id) || !this.usable(task).usable || readUpstreamOutputs(task, this.byId).length > 0) continue;
       limiter.run(async () => {
         const fingerprint = await this.fingerprint(task, outputsOf);
         if (fingerprint.ok) await this.entry(this.key(task, fingerprint.value));
@@ -90701,6 +90748,7 @@ var TaskCache = class {
     const fingerprint = await this.fingerprint(task, outputsOf);
     if (!fingerprint.ok) return { cached: false, reason: fingerprint.error };
     const entry = await this.entry(this.key(task, fingerprint.value));
+    for (const file of entry.manifest?.files ?? []) this.expected.set(file.path, file.digest);
     if (entry.exists) return { cached: true, reason: "unchanged", ...entry.manifest === void 0 ? {} : { outputs: entry.manifest.taskOutputs } };
     return { cached: false, reason: this.missReason(task, fingerprint.value) };
   }
