@@ -1,9 +1,9 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, type BigIntStats } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { fail, ok, type Result } from '../result.js';
 import { copyAndHash, digestFile, type StatCache } from './file-digest.js';
 import { errorCode, errorMessage, mapLimit, tempName, tempNextTo, writeFileAtomic } from './fs-util.js';
-import { byCodeUnit, expandPaths, normalizePath, staysInside } from './paths.js';
+import { byCodeUnit, expandPaths, normalizePath, resolvesInside, staysInside } from './paths.js';
 import {
   checkKey,
   isManifest,
@@ -143,6 +143,8 @@ export class LocalStore implements CacheStore {
     const missing = expanded.value.find((e) => e.missing);
     if (missing) return fail({ kind: 'missing-output', path: missing.declared, message: `output ${missing.declared} does not exist` });
     const paths = [...new Set(expanded.value.flatMap((e) => e.files))].sort(byCodeUnit);
+    const escaping = paths.find((path) => !resolvesInside(root, path));
+    if (escaping !== undefined) return fail({ kind: 'invalid', path: escaping, message: `output ${escaping} is a link to outside the repository; it is not stored` });
     try {
       mkdirSync(this.tmpDir, { recursive: true });
       mkdirSync(this.entriesDir, { recursive: true });
@@ -251,6 +253,10 @@ export class LocalStore implements CacheStore {
       }
       seen.add(path);
     }
+
+    const folders = [...new Set(files.map((f) => posix.dirname(f.path)))];
+    const linkedAway = folders.find((folder) => !resolvesInside(root, folder));
+    if (linkedAway !== undefined) return fail({ kind: 'io', path: join(root, linkedAway), message: `cannot restore into ${linkedAway}: it is a link to outside the repository` });
 
     // Phase 1: copy every blob that is needed to a temporary file next to its target, verifying its digest.
     let failure: RestoreFailure | undefined;

@@ -1,6 +1,6 @@
-import { readdirSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { glob } from 'node:fs/promises';
-import { isAbsolute, join, posix, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path';
 import { fail, ok, type Result } from '../result.js';
 import { errorCode, errorMessage } from './fs-util.js';
 
@@ -102,6 +102,28 @@ function relPath(base: string, abs: string): string {
 }
 
 /** True for a relative path that stays below its base: no absolute path, no `..` segment after normalizing. */
+/**
+ * Whether `path` below `root` stays inside `root` once every symbolic link on the way is followed, judged on the
+ * nearest part of it that exists: a link to a file or folder elsewhere would make the cache read (save) or write
+ * (restore) outside the repository.
+ */
+export function resolvesInside(root: string, path: string): boolean {
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(root);
+  } catch {
+    return false;
+  }
+  for (let current = join(root, path); ; current = dirname(current)) {
+    try {
+      const inside = relative(realRoot, realpathSync(current));
+      return inside === '' || staysInside(inside);
+    } catch (e) {
+      if (dirname(current) === current || (errorCode(e) !== 'ENOENT' && errorCode(e) !== 'ENOTDIR')) return false;
+    }
+  }
+}
+
 export function staysInside(path: string): boolean {
   if (path === '' || isAbsolute(path) || /^[A-Za-z]:[\\/]/.test(path) || path.includes('\0')) return false;
   const normalized = normalizePath(path);

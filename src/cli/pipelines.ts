@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Graph } from '../compile/graph.js';
 import type { Value } from '../expression/ast.js';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
-import { loadPipelines } from '../parse/load.js';
+import { loadPipelines, MAX_FILE_BYTES } from '../parse/load.js';
 import { fail, ok, type Result } from '../result.js';
 import { validatePipelines } from '../validate/validate.js';
 import type { Sources } from '../report/diagnostics.js';
@@ -57,10 +57,23 @@ export async function loadGraphs(request: LoadRequest, io: CliIo): Promise<Resul
   });
 }
 
-function readIfExists(path: string): string | undefined {
+/**
+ * A matrix `from:` file: undefined when it does not exist (compile reports it with its location). Only a regular
+ * file of bounded size is read: a FIFO or a link to /dev/zero would otherwise hang `validate` on a pull request.
+ */
+function readIfExists(path: string): string | undefined | { unreadable: string } {
+  let size: number;
+  try {
+    const stats = statSync(path);
+    if (!stats.isFile()) return { unreadable: 'not a regular file' };
+    size = stats.size;
+  } catch {
+    return undefined;
+  }
+  if (size > MAX_FILE_BYTES) return { unreadable: `${size} bytes; a matrix file is limited to ${MAX_FILE_BYTES} bytes` };
   try {
     return readFileSync(path, 'utf8');
-  } catch {
-    return undefined; // compile reports the missing file with its location
+  } catch (e) {
+    return { unreadable: e instanceof Error ? e.message : String(e) };
   }
 }

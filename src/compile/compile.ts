@@ -28,7 +28,8 @@ export interface CompileOptions {
   /** The repository root (absolute); no path may leave it. */
   root: string;
   /** Reads a file for matrix `from:`; the only I/O compile needs, injected so compile stays pure. */
-  readFile: (absolutePath: string) => string | undefined;
+  /** A matrix `from:` file's text; undefined when it does not exist, `unreadable` with why it cannot be read. */
+  readFile: (absolutePath: string) => string | undefined | { unreadable: string };
   runId?: string;
 }
 
@@ -205,6 +206,7 @@ class CompileContext {
     if ('refused' in checked) return fail({ code: 'DAG050', message: checked.refused });
     const text = this.options.readFile(resolve(this.options.root, this.pipelineDir, checked.path));
     if (text === undefined) return fail({ code: 'DAG070', message: 'no such file' });
+    if (typeof text !== 'string') return fail({ code: 'DAG070', message: text.unreadable });
     try {
       return ok(extname(file) === '.json' ? JSON.parse(text) : YAML.parse(text, { maxAliasCount: 100 }));
     } catch (e) {

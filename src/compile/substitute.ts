@@ -59,7 +59,13 @@ export function substitute(
     } else {
       const value = evaluate(part.expr, { contexts });
       if (!value.ok) return fail({ message: value.error.message, offset: part.offset + value.error.start });
-      push(parts, quote(toText(value.value)));
+      try {
+        push(parts, quote(toText(value.value)));
+      } catch (e) {
+        // Thousands of references to a long param exceed the longest string V8 can hold: a diagnostic, not a crash.
+        if (!(e instanceof RangeError)) throw e;
+        return fail({ message: 'the text is too long once its expressions are filled in', offset: part.offset });
+      }
     }
   }
   return ok(parts);

@@ -62,7 +62,12 @@ export function renderTemplate(
     }
     const value = evaluate(part.expr, scope);
     if (!value.ok) return fail({ ...value.error, offset: part.offset + value.error.start });
-    out += quote(toText(value.value));
+    try {
+      out += quote(toText(value.value));
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e; // longer than the longest string V8 can hold
+      return fail({ message: 'the text is too long once its expressions are filled in', start: part.expr.start, end: part.expr.end, offset: part.offset + part.expr.start });
+    }
   }
   return ok(out);
 }
@@ -135,7 +140,15 @@ function call(expr: CallExpr, scope: Scope): Evaluated {
     if (!value.ok) return value;
     args.push(value.value);
   }
-  return IMPLEMENTATIONS[expr.name as FunctionName](args, expr, scope.status);
+  try {
+    return IMPLEMENTATIONS[expr.name as FunctionName](args, expr, scope.status);
+  } catch (e) {
+    // Hostile values (fromJSON of text nested 100,000 deep, join or format of huge strings) overflow the stack or
+    // the largest string V8 can hold: an error of this call, not an exception out of the compiler or the runner.
+    if (!(e instanceof RangeError)) throw e;
+    const why = /string length/i.test(e.message) ? 'the result would be too long' : 'the value is nested too deeply';
+    return fail({ message: `\`${expr.name}()\`: ${why}`, start: expr.start, end: expr.end });
+  }
 }
 
 function describeArity(min: number, max: number): string {
