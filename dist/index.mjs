@@ -21241,9 +21241,9 @@ var init_fs_util = __esm({
 });
 
 // src/cache/paths.ts
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, realpathSync, statSync } from "node:fs";
 import { glob } from "node:fs/promises";
-import { isAbsolute, join as join4, posix, relative as relative2, sep as sep2 } from "node:path";
+import { dirname as dirname4, isAbsolute, join as join4, posix, relative as relative2, sep as sep2 } from "node:path";
 function normalizePath(path12) {
   const normalized = posix.normalize(path12.replaceAll("\\", "/"));
   return normalized === "/" ? normalized : normalized.replace(/\/$/, "");
@@ -21301,6 +21301,22 @@ function relPath(base, abs) {
   const rel = relative2(base, abs);
   return rel === "" ? "." : rel.split(sep2).join("/");
 }
+function resolvesInside(root, path12) {
+  let realRoot;
+  try {
+    realRoot = realpathSync(root);
+  } catch {
+    return false;
+  }
+  for (let current = join4(root, path12); ; current = dirname4(current)) {
+    try {
+      const inside = relative2(realRoot, realpathSync(current));
+      return inside === "" || staysInside(inside);
+    } catch (e) {
+      if (dirname4(current) === current || errorCode(e) !== "ENOENT" && errorCode(e) !== "ENOTDIR") return false;
+    }
+  }
+}
 function staysInside(path12) {
   if (path12 === "" || isAbsolute(path12) || /^[A-Za-z]:[\\/]/.test(path12) || path12.includes("\0")) return false;
   const normalized = normalizePath(path12);
@@ -21323,7 +21339,7 @@ var init_paths = __esm({
 import { createHash } from "node:crypto";
 import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync, read as read2, readSync, statSync as statSync2, unlinkSync as unlinkSync2, write, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname as dirname4, isAbsolute as isAbsolute2, relative as relative3, sep as sep3 } from "node:path";
+import { dirname as dirname5, isAbsolute as isAbsolute2, relative as relative3, sep as sep3 } from "node:path";
 function trustable(stats, startedMs) {
   const coarse = stats.mtimeNs % 1000000000n === 0n && stats.ctimeNs % 1000000000n === 0n;
   const limit = BigInt(startedMs) * 1000000n - (coarse ? COARSE_MARGIN_NS : FINE_MARGIN_NS);
@@ -21524,7 +21540,7 @@ var init_file_digest = __esm({
         if (!this.dirty && file === this.file) return ok2(void 0);
         const out = { format: 1, files: Object.fromEntries([...this.files].sort(([a], [b]) => byCodeUnit(a, b))) };
         try {
-          mkdirSync(dirname4(file), { recursive: true });
+          mkdirSync(dirname5(file), { recursive: true });
           writeFileAtomic(file, JSON.stringify(out));
           this.dirty = false;
           return ok2(void 0);
@@ -30938,7 +30954,7 @@ var init_internal_glob_options_helper = __esm({
 // node_modules/@actions/glob/lib/internal-path-helper.js
 import * as path4 from "path";
 import assert from "assert";
-function dirname8(p) {
+function dirname9(p) {
   p = safeTrimTrailingSeparator(p);
   if (IS_WINDOWS3 && /^\\\\[^\\]+(\\[^\\]+)?$/.test(p)) {
     return p;
@@ -31061,14 +31077,14 @@ function getSearchPaths(patterns) {
     }
     let foundAncestor = false;
     let tempKey = key;
-    let parent = dirname8(tempKey);
+    let parent = dirname9(tempKey);
     while (parent !== tempKey) {
       if (searchPathMap[parent]) {
         foundAncestor = true;
         break;
       }
       tempKey = parent;
-      parent = dirname8(tempKey);
+      parent = dirname9(tempKey);
     }
     if (!foundAncestor) {
       result.push(pattern.searchPath);
@@ -33136,12 +33152,12 @@ var init_internal_path = __esm({
             this.segments = itemPath.split(path6.sep);
           } else {
             let remaining = itemPath;
-            let dir = dirname8(remaining);
+            let dir = dirname9(remaining);
             while (dir !== remaining) {
               const basename7 = path6.basename(remaining);
               this.segments.unshift(basename7);
               remaining = dir;
-              dir = dirname8(remaining);
+              dir = dirname9(remaining);
             }
             this.segments.unshift(remaining);
           }
@@ -33153,7 +33169,7 @@ var init_internal_path = __esm({
             segment = normalizeSeparators2(itemPath[i]);
             if (i === 0 && hasRoot(segment)) {
               segment = safeTrimTrailingSeparator(segment);
-              assert2(segment === dirname8(segment), `Parameter 'itemPath' root segment contains information for multiple segments`);
+              assert2(segment === dirname9(segment), `Parameter 'itemPath' root segment contains information for multiple segments`);
               this.segments.push(segment);
             } else {
               assert2(!segment.includes(path6.sep), `Parameter 'itemPath' contains unexpected path separators`);
@@ -33256,7 +33272,7 @@ var init_internal_pattern = __esm({
        */
       partialMatch(itemPath) {
         itemPath = safeTrimTrailingSeparator(itemPath);
-        if (dirname8(itemPath) === itemPath) {
+        if (dirname9(itemPath) === itemPath) {
           return this.rootRegExp.test(itemPath);
         }
         return this.minimatch.matchOne(itemPath.split(IS_WINDOWS6 ? /\\+/ : /\/+/), this.minimatch.set[0], true);
@@ -48962,7 +48978,7 @@ var init_bufferHelpers_common = __esm({
 
 // node_modules/@azure/storage-common/dist/esm/crc64.js
 import { createRequire } from "node:module";
-import { dirname as dirname9 } from "node:path";
+import { dirname as dirname10 } from "node:path";
 import { fileURLToPath } from "node:url";
 var __isNode__, require2, __filename, __dirname, NativeCRC64;
 var init_crc64 = __esm({
@@ -48971,7 +48987,7 @@ var init_crc64 = __esm({
     if (__isNode__) {
       require2 = createRequire(import.meta.url);
       __filename = fileURLToPath(import.meta.url);
-      __dirname = dirname9(__filename);
+      __dirname = dirname10(__filename);
     }
     NativeCRC64 = (() => {
       var _scriptDir = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : void 0;
@@ -88662,7 +88678,7 @@ __export(github_store_exports, {
   remoteEntryKey: () => remoteEntryKey
 });
 import { chmodSync as chmodSync2, copyFileSync, existsSync as existsSync6, linkSync, mkdirSync as mkdirSync7, readFileSync as readFileSync5, renameSync as renameSync3, rmSync, statSync as statSync6, utimesSync as utimesSync2, writeFileSync as writeFileSync4 } from "node:fs";
-import { dirname as dirname11, join as join15, relative as relative6, resolve as resolve3, sep as sep11 } from "node:path";
+import { dirname as dirname12, join as join15, relative as relative6, resolve as resolve3, sep as sep11 } from "node:path";
 function blobSizes(manifest) {
   return new Map(manifest.files.map((f) => [f.digest, f.size]));
 }
@@ -88807,7 +88823,7 @@ var init_github_store = __esm({
         try {
           for (const blob of unpacked) this.moveIntoStore(blob.path, blob.digest);
           const entry = this.local.entryPath(key);
-          mkdirSync7(dirname11(entry), { recursive: true });
+          mkdirSync7(dirname12(entry), { recursive: true });
           writeFileAtomic(entry, `${JSON.stringify(manifest.value, null, 1)}
 `);
           return ok2(void 0);
@@ -88847,7 +88863,7 @@ var init_github_store = __esm({
       /** Renames a verified blob into `blobs/` (same file system: the transfer folder is in the cache folder). */
       moveIntoStore(path12, digest) {
         const blob = this.local.blobPath(digest);
-        mkdirSync7(dirname11(blob), { recursive: true });
+        mkdirSync7(dirname12(blob), { recursive: true });
         chmodSync2(path12, BLOB_MODE2);
         renameSync3(path12, blob);
         const now = /* @__PURE__ */ new Date();
@@ -88962,7 +88978,7 @@ var init_github_store = __esm({
       claimTransferDir(remoteKey) {
         const dir = this.transferDir(remoteKey);
         try {
-          mkdirSync7(dirname11(dir), { recursive: true });
+          mkdirSync7(dirname12(dir), { recursive: true });
           if (olderThan(dir, STALE_TRANSFER_MS)) rmSync(dir, { recursive: true, force: true });
           mkdirSync7(dir);
           return ok2(dir);
@@ -90157,11 +90173,11 @@ function isGhes(serverUrl) {
 
 // src/cli/repository.ts
 import { existsSync as existsSync2 } from "node:fs";
-import { dirname as dirname5, join as join6 } from "node:path";
+import { dirname as dirname6, join as join6 } from "node:path";
 function repositoryRoot(from) {
-  for (let dir = from; ; dir = dirname5(dir)) {
+  for (let dir = from; ; dir = dirname6(dir)) {
     if (existsSync2(join6(dir, ".git"))) return dir;
-    if (dirname5(dir) === dir) return from;
+    if (dirname6(dir) === dir) return from;
   }
 }
 
@@ -90172,7 +90188,7 @@ import { join as join8 } from "node:path";
 
 // src/cache/task-cache.ts
 import { mkdirSync as mkdirSync2, readFileSync } from "node:fs";
-import { dirname as dirname6, join as join7, posix as posix3 } from "node:path";
+import { dirname as dirname7, join as join7, posix as posix3 } from "node:path";
 
 // src/expression/ast.ts
 function children(expr) {
@@ -90808,7 +90824,7 @@ var TaskCache = class {
       if (last !== void 0) tasks.set(id, last);
     }
     try {
-      mkdirSync2(dirname6(this.lastFile), { recursive: true });
+      mkdirSync2(dirname7(this.lastFile), { recursive: true });
       writeFileAtomic(this.lastFile, JSON.stringify({ format: 1, tasks: Object.fromEntries(tasks) }));
       this.lastChanged.clear();
       return void 0;
@@ -91773,7 +91789,7 @@ init_fs_util();
 init_paths();
 init_store();
 import { chmodSync, mkdirSync as mkdirSync6, readdirSync as readdirSync3, readFileSync as readFileSync4, renameSync as renameSync2, statSync as statSync5, unlinkSync as unlinkSync4, utimesSync } from "node:fs";
-import { dirname as dirname10, join as join14 } from "node:path";
+import { dirname as dirname11, join as join14, posix as posix4 } from "node:path";
 var defaultCacheDir = (root) => join14(root, ".dagline", "cache");
 var IO_CONCURRENCY = 8;
 var BLOB_GRACE_MS = 6e4;
@@ -91814,6 +91830,8 @@ var LocalStore = class {
     const missing = expanded.value.find((e) => e.missing);
     if (missing) return fail({ kind: "missing-output", path: missing.declared, message: `output ${missing.declared} does not exist` });
     const paths = [...new Set(expanded.value.flatMap((e) => e.files))].sort(byCodeUnit);
+    const escaping = paths.find((path12) => !resolvesInside(root, path12));
+    if (escaping !== void 0) return fail({ kind: "invalid", path: escaping, message: `output ${escaping} is a link to outside the repository; it is not stored` });
     try {
       mkdirSync6(this.tmpDir, { recursive: true });
       mkdirSync6(this.entriesDir, { recursive: true });
@@ -91892,7 +91910,7 @@ var LocalStore = class {
     const file = { path: path12, mode: Number(after.mode) & 511, size, digest };
     try {
       const existed = this.exists(blob);
-      mkdirSync6(dirname10(blob), { recursive: true });
+      mkdirSync6(dirname11(blob), { recursive: true });
       renameSync2(temp, blob);
       return ok2({ file, written: !existed });
     } catch (e) {
@@ -91913,6 +91931,9 @@ var LocalStore = class {
       }
       seen.add(path12);
     }
+    const folders = [...new Set(files.map((f) => posix4.dirname(f.path)))];
+    const linkedAway = folders.find((folder) => !resolvesInside(root, folder));
+    if (linkedAway !== void 0) return fail({ kind: "io", path: join14(root, linkedAway), message: `cannot restore into ${linkedAway}: it is a link to outside the repository` });
     let failure;
     const prepared = await mapLimit(files, IO_CONCURRENCY, async (file) => {
       if (failure) return void 0;
@@ -91962,7 +91983,7 @@ var LocalStore = class {
     const blob = this.blobPath(file.digest);
     let temp;
     try {
-      mkdirSync6(dirname10(target), { recursive: true });
+      mkdirSync6(dirname11(target), { recursive: true });
       temp = tempNextTo(target);
     } catch (e) {
       return fail({ kind: "io", path: target, message: `cannot restore ${file.path}: ${errorMessage(e)}` });
@@ -92268,8 +92289,8 @@ function forcedTasks(graph, names) {
 }
 
 // src/cli/pipelines.ts
-import { existsSync as existsSync7, readFileSync as readFileSync6 } from "node:fs";
-import { dirname as dirname13, join as join19 } from "node:path";
+import { existsSync as existsSync7, readFileSync as readFileSync6, statSync as statSync7 } from "node:fs";
+import { dirname as dirname14, join as join19 } from "node:path";
 
 // src/parse/load.ts
 import { readdir as readdir2, readFile as readFile2, stat as stat2 } from "node:fs/promises";
@@ -92588,7 +92609,7 @@ init_result();
 
 // src/compile/compile.ts
 var import_yaml4 = __toESM(require_dist5(), 1);
-import { dirname as dirname12, extname as extname2, relative as relative9, resolve as resolve7 } from "node:path";
+import { dirname as dirname13, extname as extname2, relative as relative9, resolve as resolve7 } from "node:path";
 init_result();
 
 // src/compile/duration.ts
@@ -92837,7 +92858,13 @@ function call(expr, scope) {
     if (!value.ok) return value;
     args.push(value.value);
   }
-  return IMPLEMENTATIONS[expr.name](args, expr, scope.status);
+  try {
+    return IMPLEMENTATIONS[expr.name](args, expr, scope.status);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const why = /string length/i.test(e.message) ? "the result would be too long" : "the value is nested too deeply";
+    return fail({ message: `\`${expr.name}()\`: ${why}`, start: expr.start, end: expr.end });
+  }
 }
 function describeArity(min, max) {
   if (min === max) return `${min} argument${min === 1 ? "" : "s"}`;
@@ -92936,7 +92963,12 @@ function substitute(text, contexts, quote = (v) => v) {
     } else {
       const value = evaluate(part.expr, { contexts });
       if (!value.ok) return fail({ message: value.error.message, offset: part.offset + value.error.start });
-      push(parts, quote(toText(value.value)));
+      try {
+        push(parts, quote(toText(value.value)));
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        return fail({ message: "the text is too long once its expressions are filled in", offset: part.offset });
+      }
     }
   }
   return ok2(parts);
@@ -93131,13 +93163,13 @@ function topologicalOrder(tasks) {
 }
 
 // src/compile/paths.ts
-import { isAbsolute as isAbsolute4, posix as posix4, relative as relative8, resolve as resolve6, sep as sep12 } from "node:path";
+import { isAbsolute as isAbsolute4, posix as posix5, relative as relative8, resolve as resolve6, sep as sep12 } from "node:path";
 var GLOB_CHARS2 = /[*?[\]{}]/;
 function repoPath(written, pipelineDir2, root) {
   if (isAbsolute4(written) || /^[A-Za-z]:[\\/]/.test(written)) {
     return { refused: `\`${written}\` is an absolute path; write it relative to the pipeline's folder` };
   }
-  const normalized = posix4.normalize(written.replaceAll("\\", "/"));
+  const normalized = posix5.normalize(written.replaceAll("\\", "/"));
   const staticPart = normalized.split("/").filter((_, i, all) => !all.slice(0, i + 1).some((s) => GLOB_CHARS2.test(s)));
   const target = resolve6(root, pipelineDir2, ...staticPart);
   const fromRoot = relative8(root, target);
@@ -93204,7 +93236,7 @@ function compile(doc, options) {
     pipeline: spec.name ?? defaultName(doc.path),
     file: doc.file,
     root: options.root,
-    dir: relative9(options.root, dirname12(doc.path)).replaceAll("\\", "/"),
+    dir: relative9(options.root, dirname13(doc.path)).replaceAll("\\", "/"),
     params,
     env: pipelineEnv,
     secrets: spec.secrets ?? [],
@@ -93218,7 +93250,7 @@ var CompileContext = class {
     this.doc = doc;
     this.spec = spec;
     this.options = options;
-    this.pipelineDir = relative9(options.root, dirname12(doc.path));
+    this.pipelineDir = relative9(options.root, dirname13(doc.path));
   }
   doc;
   spec;
@@ -93341,6 +93373,7 @@ var CompileContext = class {
     if ("refused" in checked) return fail({ code: "DAG050", message: checked.refused });
     const text = this.options.readFile(resolve7(this.options.root, this.pipelineDir, checked.path));
     if (text === void 0) return fail({ code: "DAG070", message: "no such file" });
+    if (typeof text !== "string") return fail({ code: "DAG070", message: text.unreadable });
     try {
       return ok2(extname2(file) === ".json" ? JSON.parse(text) : import_yaml4.default.parse(text, { maxAliasCount: 100 }));
     } catch (e) {
@@ -95833,7 +95866,7 @@ async function loadGraphs(request2, io) {
     date: request2.date ?? (/* @__PURE__ */ new Date()).toISOString().slice(0, 10),
     params: request2.params,
     readFile: readIfExists
-  }, (doc) => repositoryRoot(dirname13(doc.path)));
+  }, (doc) => repositoryRoot(dirname14(doc.path)));
   return ok2({
     graphs: validation.graphs,
     diagnostics: [...loaded.diagnostics, ...validation.diagnostics],
@@ -95841,10 +95874,19 @@ async function loadGraphs(request2, io) {
   });
 }
 function readIfExists(path12) {
+  let size;
   try {
-    return readFileSync6(path12, "utf8");
+    const stats = statSync7(path12);
+    if (!stats.isFile()) return { unreadable: "not a regular file" };
+    size = stats.size;
   } catch {
     return void 0;
+  }
+  if (size > MAX_FILE_BYTES) return { unreadable: `${size} bytes; a matrix file is limited to ${MAX_FILE_BYTES} bytes` };
+  try {
+    return readFileSync6(path12, "utf8");
+  } catch (e) {
+    return { unreadable: e instanceof Error ? e.message : String(e) };
   }
 }
 
@@ -96573,9 +96615,9 @@ import { setTimeout as sleep2 } from "node:timers/promises";
 
 // src/run/process.ts
 import { spawn as spawn2 } from "node:child_process";
-import { accessSync, closeSync as closeSync4, constants as constants4, existsSync as existsSync8, mkdirSync as mkdirSync8, openSync as openSync4, readSync as readSync2, statSync as statSync7 } from "node:fs";
+import { accessSync, closeSync as closeSync4, constants as constants4, existsSync as existsSync8, mkdirSync as mkdirSync8, openSync as openSync4, readSync as readSync2, statSync as statSync8 } from "node:fs";
 import { availableParallelism } from "node:os";
-import { delimiter as delimiter3, dirname as dirname14, isAbsolute as isAbsolute5, join as join20, resolve as resolve8 } from "node:path";
+import { delimiter as delimiter3, dirname as dirname15, isAbsolute as isAbsolute5, join as join20, resolve as resolve8 } from "node:path";
 import { performance as performance2 } from "node:perf_hooks";
 import { StringDecoder } from "node:string_decoder";
 import { fileURLToPath as fileURLToPath2 } from "node:url";
@@ -96834,7 +96876,7 @@ var LogFollower = class {
 var FOLLOW_BUFFER = Buffer.allocUnsafe(64 * 1024);
 function fileSize(path12) {
   try {
-    return statSync7(path12, { throwIfNoEntry: false })?.size ?? 0;
+    return statSync8(path12, { throwIfNoEntry: false })?.size ?? 0;
   } catch {
     return 0;
   }
@@ -97028,12 +97070,12 @@ var Launcher = class _Launcher {
   }
 };
 function openLog(path12) {
-  mkdirSync8(dirname14(path12), { recursive: true });
+  mkdirSync8(dirname15(path12), { recursive: true });
   return openSync4(path12, "a");
 }
 function checkCwd(cwd) {
   try {
-    const stat3 = statSync7(cwd, { throwIfNoEntry: false });
+    const stat3 = statSync8(cwd, { throwIfNoEntry: false });
     if (stat3 === void 0) return `working directory does not exist: ${cwd}`;
     if (!stat3.isDirectory()) return `working directory is not a directory: ${cwd}`;
   } catch (error4) {
