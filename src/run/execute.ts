@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -399,5 +399,5 @@ function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<
 /** A task id as a file name: readable, and unique even when two ids differ only in unsafe characters. */
 export function fileName(id: string): string {
   const safe = id.replace(/[^A-Za-z0-9._=,[\]-]/g, '_');
-  return safe === id ? id : `${safe}-${createHash('sha256').update(id).digest('hex').slice(0, 8)}`;
+  return safe === id ? id : `${safe}-${hash('sha256', id).slice(0, 8)}`;
 }
