@@ -4293,7 +4293,7 @@ var require_util2 = __commonJS({
     try {
       crypto4 = __require("node:crypto");
       const possibleRelevantHashes = ["sha256", "sha384", "sha512"];
-      supportedHashes = crypto4.getHashes().filter((hash) => possibleRelevantHashes.includes(hash));
+      supportedHashes = crypto4.getHashes().filter((hash3) => possibleRelevantHashes.includes(hash3));
     } catch {
     }
     function responseURL(response) {
@@ -21336,7 +21336,7 @@ var init_paths = __esm({
 });
 
 // src/cache/file-digest.ts
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import { closeSync, fchmodSync, fstatSync, mkdirSync, openSync, read as read2, readSync, statSync as statSync2, unlinkSync as unlinkSync2, write, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname as dirname5, isAbsolute as isAbsolute2, relative as relative3, sep as sep3 } from "node:path";
@@ -21434,7 +21434,7 @@ function closeQuietly(fd) {
   }
 }
 async function pump(input, sizeHint, output) {
-  const hash = createHash("sha256");
+  const hash3 = createHash("sha256");
   if (sizeHint < SMALL) {
     const buffer3 = Buffer.allocUnsafe(sizeHint + 1);
     let bytes = 0;
@@ -21447,11 +21447,11 @@ async function pump(input, sizeHint, output) {
       }
       if (n === 0) break;
       const data = buffer3.subarray(0, n);
-      hash.update(data);
+      hash3.update(data);
       if (output !== void 0) writeAllSync(output, data, bytes);
       bytes += n;
     }
-    return { digest: hash.digest("hex"), bytes };
+    return { digest: hash3.digest("hex"), bytes };
   }
   const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
   let position = 0;
@@ -21473,7 +21473,7 @@ async function pump(input, sizeHint, output) {
         pendingWrite = writeAllAt(output, data, at);
         pendingWrite.catch(() => void 0);
       }
-      hash.update(data);
+      hash3.update(data);
     }
     await pendingWrite;
   } catch (e) {
@@ -21481,7 +21481,7 @@ async function pump(input, sizeHint, output) {
     await pendingRead.catch(() => void 0);
     throw e;
   }
-  return { digest: hash.digest("hex"), bytes: position };
+  return { digest: hash3.digest("hex"), bytes: position };
 }
 function readAt(fd, buffer3, position) {
   return new Promise((resolve13, reject) => read2(fd, buffer3, 0, buffer3.length, position, (e, n) => e ? reject(new PumpError("source", e)) : resolve13(n)));
@@ -21602,7 +21602,7 @@ var init_file_digest = __esm({
       side;
       cause;
     };
-    sha256 = (data) => createHash("sha256").update(data).digest("hex");
+    sha256 = (data) => hash("sha256", data);
   }
 });
 
@@ -37967,12 +37967,12 @@ var require_common = __commonJS({
       createDebug.skips = [];
       createDebug.formatters = {};
       function selectColor(namespace) {
-        let hash = 0;
+        let hash3 = 0;
         for (let i = 0; i < namespace.length; i++) {
-          hash = (hash << 5) - hash + namespace.charCodeAt(i);
-          hash |= 0;
+          hash3 = (hash3 << 5) - hash3 + namespace.charCodeAt(i);
+          hash3 |= 0;
         }
-        return createDebug.colors[Math.abs(hash) % createDebug.colors.length];
+        return createDebug.colors[Math.abs(hash3) % createDebug.colors.length];
       }
       createDebug.selectColor = selectColor;
       function createDebug(namespace) {
@@ -96608,7 +96608,7 @@ function chooseReporter({ stdout, env }) {
 init_result();
 
 // src/run/execute.ts
-import { createHash as createHash3 } from "node:crypto";
+import { hash as hash2 } from "node:crypto";
 import { existsSync as existsSync9, mkdirSync as mkdirSync9, readFileSync as readFileSync8, rmSync as rmSync2 } from "node:fs";
 import { join as join21, resolve as resolve9 } from "node:path";
 import { setTimeout as sleep2 } from "node:timers/promises";
@@ -97691,7 +97691,7 @@ function definedOnly(env) {
 }
 function fileName(id) {
   const safe = id.replace(/[^A-Za-z0-9._=,[\]-]/g, "_");
-  return safe === id ? id : `${safe}-${createHash3("sha256").update(id).digest("hex").slice(0, 8)}`;
+  return safe === id ? id : `${safe}-${hash2("sha256", id).slice(0, 8)}`;
 }
 
 // src/run/record.ts
