@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { digestFile } from '../build/cache/file-digest.js';
-import { figure, isMain, median, measureNode, MiB, table, verdict } from './measure.mjs';
+import { figure, median, measureNode, MiB, printWhenMain, verdict } from './measure.mjs';
 
 const BIN = new URL('../bin/dagline.js', import.meta.url).pathname;
 const N = 1000;
@@ -206,8 +206,4 @@ export async function run() {
   }
 }
 
-if (isMain(import.meta.url)) {
-  const { title, rows } = await run();
-  console.log(`${title}\n`);
-  console.log(table(rows));
-}
+await printWhenMain(import.meta.url, run);

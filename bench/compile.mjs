@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { figure, isMain, MB, measureNode, MiB, table } from './measure.mjs';
+import { figure, MB, measureNode, MiB, printWhenMain } from './measure.mjs';
 
 const BIN = new URL('../bin/dagline.js', import.meta.url).pathname;
 const MODELS = 100;
@@ -76,4 +76,4 @@ export async function run() {
 
 const columns = (m, node) => ({ 'wall ms (median of 5)': m.ms.toFixed(0), 'vs node -e 0': (m.ms / node.ms).toFixed(1) + '×', 'peak MiB': m.peakMiB.toFixed(0) });
 
-if (isMain(import.meta.url)) console.log(table((await run()).rows));
+await printWhenMain(import.meta.url, run);

@@ -59,6 +59,14 @@ export function isMain(url) {
   return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(url));
 }
 
+/** A bench module started directly (`node bench/run.mjs`) prints its own table; imported, it only exports run(). */
+export async function printWhenMain(url, run) {
+  if (!isMain(url)) return;
+  const { title, rows } = await run();
+  if (title !== undefined) console.log(`${title}\n`);
+  console.log(table(rows));
+}
+
 export const MB = 1e6;
 export const MiB = 1 << 20;
 export const verdict = (ok) => (ok === undefined ? '-' : ok ? 'pass' : 'FAIL');

@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { figure, isMain, MB, median, measureNode, MiB, table, timeShell } from './measure.mjs';
+import { figure, MB, median, measureNode, MiB, printWhenMain, timeShell } from './measure.mjs';
 
 const BIN = new URL('../bin/dagline.js', import.meta.url).pathname;
 const SNAKEFILE = new URL('../../shared/peers/Snakefile', import.meta.url).pathname;
@@ -114,8 +114,4 @@ export async function run() {
   }
 }
 
-if (isMain(import.meta.url)) {
-  const { title, rows } = await run();
-  console.log(`${title}\n`);
-  console.log(table(rows));
-}
+await printWhenMain(import.meta.url, run);
