@@ -80,19 +80,9 @@ export class GitHubStore implements CacheStore {
   async manifest(key: string): Promise<Manifest | undefined> {
     checkKey(key);
     const local = await this.local.manifest(key);
-    if (local !== undefined || this.unavailable !== undefined) return local;
-    const remoteKey = remoteEntryKey(key);
-    const dir = this.claimTransferDir(remoteKey);
-    if (!dir.ok) return undefined;
-    try {
-      const downloaded = await this.download(remoteKey);
-      if (!downloaded.ok) this.serviceFailed(`look up ${key}`, downloaded.error);
-      if (!downloaded.ok || !downloaded.value) return undefined;
-      const manifest = readArchivedManifest(join(dir.value, 'manifest.json'), key);
-      return manifest.ok ? manifest.value : undefined;
-    } finally {
-      releaseTransferDir(dir.value);
-    }
+    if (local !== undefined) return local;
+    const read = await this.downloaded(remoteEntryKey(key), `look up ${key}`, async (dir) => readArchivedManifest(join(dir, 'manifest.json'), key));
+    return read.ok ? read.value : undefined;
   }
 
   async restore(key: string, root: string, options: StoreOptions = {}): Promise<RestoreResult> {
@@ -114,16 +104,23 @@ export class GitHubStore implements CacheStore {
   // ---- restore ----
 
   /** Downloads entry `key` into the local store: its blobs first, its manifest last. */
-  private async fetchEntry(key: string): Promise<Result<void, RestoreFailure>> {
+  private fetchEntry(key: string): Promise<Result<void, RestoreFailure>> {
+    return this.downloaded(remoteEntryKey(key), `restore ${key}`, (dir) => this.importEntry(key, dir));
+  }
+
+  /**
+   * Downloads `remoteKey` into its transfer folder, hands the folder to `use` and removes it after. A key the
+   * service does not have (never saved, or evicted) is `absent`; so is a service failure, reported once.
+   */
+  private async downloaded<T>(remoteKey: string, action: string, use: (dir: string) => Promise<Result<T, RestoreFailure>>): Promise<Result<T, RestoreFailure>> {
     if (this.unavailable !== undefined) return fail({ kind: 'absent', message: this.unavailable });
-    const remoteKey = remoteEntryKey(key);
     const dir = this.claimTransferDir(remoteKey);
     if (!dir.ok) return fail({ kind: 'io', message: dir.error.message });
     try {
       const downloaded = await this.download(remoteKey);
-      if (!downloaded.ok) return fail(this.serviceFailed(`restore ${key}`, downloaded.error));
-      if (!downloaded.value) return fail({ kind: 'absent', message: `no cache entry ${key} in the GitHub Actions cache` });
-      return await this.importEntry(key, dir.value);
+      if (!downloaded.ok) return fail(this.serviceFailed(action, downloaded.error));
+      if (!downloaded.value) return fail({ kind: 'absent', message: `${remoteKey} is not in the GitHub Actions cache` });
+      return await use(dir.value);
     } finally {
       releaseTransferDir(dir.value);
     }
@@ -164,26 +161,18 @@ export class GitHubStore implements CacheStore {
     return pending;
   }
 
-  private async fetchBlobOnce(digest: string, size: number): Promise<Result<void, RestoreFailure>> {
-    if (this.unavailable !== undefined) return fail({ kind: 'absent', message: this.unavailable });
-    const remoteKey = remoteBlobKey(digest);
-    const dir = this.claimTransferDir(remoteKey);
-    if (!dir.ok) return fail({ kind: 'io', message: dir.error.message });
-    try {
-      const downloaded = await this.download(remoteKey);
-      if (!downloaded.ok) return fail(this.serviceFailed(`download blob ${digest}`, downloaded.error));
-      // Evicted (GitHub removes the least recently used entries): an ordinary miss.
-      if (!downloaded.value) return fail({ kind: 'absent', message: `blob ${digest} is no longer in the GitHub Actions cache` });
-      const path = join(dir.value, digest);
+  private fetchBlobOnce(digest: string, size: number): Promise<Result<void, RestoreFailure>> {
+    return this.downloaded(remoteBlobKey(digest), `download blob ${digest}`, async (dir) => {
+      const path = join(dir, digest);
       const verified = await verifyBlob(path, digest, size);
       if (!verified.ok) return verified;
-      this.moveIntoStore(path, digest);
-      return ok(undefined);
-    } catch (e) {
-      return fail({ kind: 'io', path: this.local.blobPath(digest), message: `cannot store blob ${digest}: ${errorMessage(e)}` });
-    } finally {
-      releaseTransferDir(dir.value);
-    }
+      try {
+        this.moveIntoStore(path, digest);
+        return ok(undefined);
+      } catch (e) {
+        return fail({ kind: 'io', path: this.local.blobPath(digest), message: `cannot store blob ${digest}: ${errorMessage(e)}` });
+      }
+    });
   }
 
   /** Renames a verified blob into `blobs/` (same file system: the transfer folder is in the cache folder). */

@@ -11,7 +11,7 @@ import type { DateTime } from '../schedule/luxon.js';
 import { recordSuccess, scheduleStateDir } from '../schedule/state.js';
 import { COMMON_OPTIONS, positiveInteger, type ParsedArguments } from './arguments.js';
 import { CACHE_OPTIONS, openCache } from './cache-setup.js';
-import { load, onePipeline, report, type Command } from './commands.js';
+import { load, loadPipeline, onePipeline, report, type Command } from './commands.js';
 import { EXIT, type CliIo } from './io.js';
 import { countTasks, runGraph, Warnings } from './run-command.js';
 import { pipelineSchedule } from './schedule-command.js';
@@ -34,33 +34,31 @@ export const backfillCommand: Command = {
     if (typeof from !== 'string' || typeof to !== 'string') return { code: 'DAG090', message: 'backfill needs --from D and --to D (days or ISO timestamps)' };
     const concurrency = positiveInteger(args.values.concurrency, cpus().length, 'concurrency');
     if (!concurrency.ok) return concurrency.error;
-    const loaded = await load(args, io);
-    if (!loaded.ok) return loaded.error;
-    if (report(loaded.value, io)) return EXIT.invalid;
-    const graph = onePipeline(loaded.value.graphs, args.values.pipeline);
-    if (!graph.ok) return graph.error;
-    const schedule = pipelineSchedule(loaded.value, graph.value, io.cwd);
+    const one = await loadPipeline(args, io);
+    if (!one.ok) return one.error;
+    const { loaded, graph } = one.value;
+    const schedule = pipelineSchedule(loaded, graph, io.cwd);
     const dates = datesBetween(schedule, from, to);
     if (!dates.ok) return { code: 'DAG093', message: `backfill: ${dates.error}` };
     const maxActiveRuns = positiveInteger(args.values['max-active-runs'], schedule.maxActiveRuns ?? 1, 'max-active-runs');
     if (!maxActiveRuns.ok) return maxActiveRuns.error;
     const labels = dateLabels(dates.value);
     if (args.values['dry-run'] === true) {
-      io.stdout.write(`${labels.map((l) => `${l}\n`).join('')}dry run: ${labels.length} logical date${labels.length === 1 ? '' : 's'} of ${graph.value.pipeline}, nothing was run\n`);
+      io.stdout.write(`${labels.map((l) => `${l}\n`).join('')}dry run: ${labels.length} logical date${labels.length === 1 ? '' : 's'} of ${graph.pipeline}, nothing was run\n`);
       return EXIT.ok;
     }
-    const checked = await openCache(graph.value, args, io, () => undefined); // the cache options, once rather than per date
+    const checked = await openCache(graph, args, io, () => undefined); // the cache options, once rather than per date
     if (!checked.ok) return checked.error;
     const results = await backfill({
       args,
-      pipeline: graph.value.pipeline,
+      pipeline: graph.pipeline,
       dates: dates.value,
       maxActiveRuns: maxActiveRuns.value,
       concurrency: concurrency.value,
       keepGoing: args.values['keep-going'] === true,
-      stateDir: scheduleStateDir(graph.value.root),
+      stateDir: scheduleStateDir(graph.root),
     }, io);
-    io.stdout.write(formatBackfillSummary(graph.value.pipeline, results, colorsFor(io.stdout, io.env)));
+    io.stdout.write(formatBackfillSummary(graph.pipeline, results, colorsFor(io.stdout, io.env)));
     return backfillExitCode(results);
   },
 };

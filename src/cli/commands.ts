@@ -96,13 +96,11 @@ async function planMatrix(args: ParsedArguments, io: CliIo): Promise<number | Us
     return { code: 'DAG090', message: `--matrix must be a whole number from 1 to ${MAX_SHARDS} (GitHub's limit on the jobs of a matrix), not \`${String(args.values.matrix)}\`` };
   }
   if (args.values.explain !== undefined || args.values.format !== undefined) return { code: 'DAG090', message: '--matrix prints JSON for strategy.matrix: it takes no --explain or --format' };
-  const loaded = await load(args, io);
-  if (!loaded.ok) return loaded.error;
   // Annotations go to stderr (the runner reads workflow commands there too): stdout is the matrix alone.
-  if (report(loaded.value, { ...io, stdout: io.stderr })) return EXIT.invalid;
-  const graph = onePipeline(loaded.value.graphs, args.values.pipeline);
-  if (!graph.ok) return graph.error;
-  const split = await splitFromCache(graph.value, max, args, io, (message) => void io.stderr.write(`warning: ${message}\n`));
+  const one = await loadPipeline(args, io, undefined, { ...io, stdout: io.stderr });
+  if (!one.ok) return one.error;
+  const { graph } = one.value;
+  const split = await splitFromCache(graph, max, args, io, (message) => void io.stderr.write(`warning: ${message}\n`));
   if (!split.ok) return split.error;
   io.stdout.write(`${JSON.stringify(shardMatrix(split.value))}\n`);
   return EXIT.ok;
@@ -171,6 +169,20 @@ export function report(loaded: { diagnostics: Diagnostic[]; sources: Sources }, 
   io.stderr.write(formatDiagnostics(diagnostics, loaded.sources, colorsFor(io.stderr, io.env)));
   if (io.env.GITHUB_ACTIONS === 'true') io.stdout.write(`${diagnostics.map(formatAnnotation).join('\n')}\n`);
   return hasErrors(diagnostics);
+}
+
+/** `load`, its diagnostics (EXIT.invalid when one is an error; reported through `reportIo`), then one pipeline. */
+export async function loadPipeline(
+  args: ParsedArguments,
+  io: CliIo,
+  params?: Record<string, Value>,
+  reportIo: CliIo = io,
+): Promise<Result<{ loaded: Loaded; graph: Graph }, UsageProblem | number>> {
+  const loaded = await load(args, io, params);
+  if (!loaded.ok) return loaded;
+  if (report(loaded.value, reportIo)) return fail(EXIT.invalid);
+  const graph = onePipeline(loaded.value.graphs, args.values.pipeline);
+  return graph.ok ? ok({ loaded: loaded.value, graph: graph.value }) : graph;
 }
 
 export function onePipeline(graphs: Graph[], name: unknown): Result<Graph, UsageProblem> {

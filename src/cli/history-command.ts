@@ -6,7 +6,7 @@ import { historyDir, readHistory } from '../history/store.js';
 import { colorsFor } from '../report/colors.js';
 import { formatHistoryJson, formatHistoryText } from '../report/history-formats.js';
 import { COMMON_OPTIONS, oneOf, positiveInteger } from './arguments.js';
-import { load, onePipeline, report, type Command } from './commands.js';
+import { loadPipeline, type Command } from './commands.js';
 import { EXIT } from './io.js';
 
 /** Runs listed per task unless `--last` says otherwise. */
@@ -21,18 +21,16 @@ export const historyCommand: Command = {
     const last = positiveInteger(args.values.last, DEFAULT_LAST, 'last');
     if (!last.ok) return last.error;
     const { task, paths } = taskAndPaths(args.paths, io.cwd);
-    const loaded = await load({ ...args, paths }, io);
-    if (!loaded.ok) return loaded.error;
-    if (report(loaded.value, io)) return EXIT.invalid;
-    const graph = onePipeline(loaded.value.graphs, args.values.pipeline);
-    if (!graph.ok) return graph.error;
-    const history = readHistory(historyDir(graph.value.root), graph.value.pipeline);
+    const one = await loadPipeline({ ...args, paths }, io);
+    if (!one.ok) return one.error;
+    const { graph } = one.value;
+    const history = readHistory(historyDir(graph.root), graph.pipeline);
     if (!history.ok) return { code: 'DAG090', message: history.error };
-    const tasks = inGraphOrder(taskHistories(history.value), graph.value).filter((t) => task === undefined || t.id === task || t.name === task);
-    if (task !== undefined && tasks.length === 0 && !graph.value.tasks.some((t) => t.id === task || t.name === task)) {
-      return { code: 'DAG090', message: `no task \`${task}\` in ${graph.value.pipeline} or its history (a matrix instance is named like \`train[model=a]\`)` };
+    const tasks = inGraphOrder(taskHistories(history.value), graph).filter((t) => task === undefined || t.id === task || t.name === task);
+    if (task !== undefined && tasks.length === 0 && !graph.tasks.some((t) => t.id === task || t.name === task)) {
+      return { code: 'DAG090', message: `no task \`${task}\` in ${graph.pipeline} or its history (a matrix instance is named like \`train[model=a]\`)` };
     }
-    io.stdout.write(format.value === 'json' ? formatHistoryJson(graph.value.pipeline, tasks, last.value) : formatHistoryText(graph.value.pipeline, tasks, last.value, colorsFor(io.stdout, io.env)));
+    io.stdout.write(format.value === 'json' ? formatHistoryJson(graph.pipeline, tasks, last.value) : formatHistoryText(graph.pipeline, tasks, last.value, colorsFor(io.stdout, io.env)));
     return EXIT.ok;
   },
 };

@@ -16,7 +16,7 @@ import { listRuns, newRunId, readRecord, RecordKeeper, runsDir, type RunRecord }
 import type { Upstream } from '../run/task-command.js';
 import { COMMON_OPTIONS, oneOf, positiveInteger, type ParsedArguments } from './arguments.js';
 import { CACHE_OPTIONS, openCache, type OpenedCache } from './cache-setup.js';
-import { load, onePipeline, report, shardTasks, type Command } from './commands.js';
+import { loadPipeline, shardTasks, type Command } from './commands.js';
 import type { Alert } from '../alerts/evaluate.js';
 import { afterRun } from './after-run.js';
 import { EXIT, type CliIo, type UsageProblem } from './io.js';
@@ -46,32 +46,30 @@ export const runCommand: Command = {
     const resumed = resumeFrom(args.values.resume, root);
     if (!resumed.ok) return resumed.error;
     const previous = resumed.value;
-    const loaded = await load(
+    const one = await loadPipeline(
       { paths: previous ? [join(root, previous.file)] : args.paths, values: { ...args.values, date: args.values.date ?? previous?.date } },
       io,
       previous?.params,
     );
-    if (!loaded.ok) return loaded.error;
-    if (report(loaded.value, io)) return EXIT.invalid;
-    const graph = onePipeline(loaded.value.graphs, args.values.pipeline);
-    if (!graph.ok) return graph.error;
+    if (!one.ok) return one.error;
+    const { graph } = one.value;
     const warnings = new Warnings();
-    const selected = await selection(graph.value, args, io, warnings.warn);
+    const selected = await selection(graph, args, io, warnings.warn);
     if (!selected.ok) return selected.error;
-    const opened = await openCache(graph.value, args, io, warnings.warn);
+    const opened = await openCache(graph, args, io, warnings.warn);
     if (!opened.ok) return opened.error;
     if (args.values['dry-run'] === true) {
-      const plan = planGraph(graph.value, await opened.value.cache.predictAll());
+      const plan = planGraph(graph, await opened.value.cache.predictAll());
       const shown = selected.value === undefined ? plan : { ...plan, tasks: plan.tasks.filter((t) => selected.value?.has(t.id)) };
       warnings.attach((message) => io.stderr.write(`warning: ${message}\n`));
       io.stdout.write(`${formatPlanText(shown, colorsFor(io.stdout, io.env))}dry run: nothing was run\n`);
       return EXIT.ok;
     }
-    const outcome = await runGraph(graph.value, {
+    const outcome = await runGraph(graph, {
       cache: opened.value,
       warnings,
       io,
-      root: graph.value.root,
+      root: graph.root,
       concurrency: concurrency.value,
       keepGoing: args.values['keep-going'] === true,
       selected: selected.value,
