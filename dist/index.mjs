@@ -88764,19 +88764,9 @@ var init_github_store = __esm({
       async manifest(key) {
         checkKey2(key);
         const local = await this.local.manifest(key);
-        if (local !== void 0 || this.unavailable !== void 0) return local;
-        const remoteKey = remoteEntryKey(key);
-        const dir = this.claimTransferDir(remoteKey);
-        if (!dir.ok) return void 0;
-        try {
-          const downloaded = await this.download(remoteKey);
-          if (!downloaded.ok) this.serviceFailed(`look up ${key}`, downloaded.error);
-          if (!downloaded.ok || !downloaded.value) return void 0;
-          const manifest = readArchivedManifest(join15(dir.value, "manifest.json"), key);
-          return manifest.ok ? manifest.value : void 0;
-        } finally {
-          releaseTransferDir(dir.value);
-        }
+        if (local !== void 0) return local;
+        const read3 = await this.downloaded(remoteEntryKey(key), `look up ${key}`, async (dir) => readArchivedManifest(join15(dir, "manifest.json"), key));
+        return read3.ok ? read3.value : void 0;
       }
       async restore(key, root, options = {}) {
         checkKey2(key);
@@ -88793,16 +88783,22 @@ var init_github_store = __esm({
       }
       // ---- restore ----
       /** Downloads entry `key` into the local store: its blobs first, its manifest last. */
-      async fetchEntry(key) {
+      fetchEntry(key) {
+        return this.downloaded(remoteEntryKey(key), `restore ${key}`, (dir) => this.importEntry(key, dir));
+      }
+      /**
+       * Downloads `remoteKey` into its transfer folder, hands the folder to `use` and removes it after. A key the
+       * service does not have (never saved, or evicted) is `absent`; so is a service failure, reported once.
+       */
+      async downloaded(remoteKey, action5, use) {
         if (this.unavailable !== void 0) return fail({ kind: "absent", message: this.unavailable });
-        const remoteKey = remoteEntryKey(key);
         const dir = this.claimTransferDir(remoteKey);
         if (!dir.ok) return fail({ kind: "io", message: dir.error.message });
         try {
           const downloaded = await this.download(remoteKey);
-          if (!downloaded.ok) return fail(this.serviceFailed(`restore ${key}`, downloaded.error));
-          if (!downloaded.value) return fail({ kind: "absent", message: `no cache entry ${key} in the GitHub Actions cache` });
-          return await this.importEntry(key, dir.value);
+          if (!downloaded.ok) return fail(this.serviceFailed(action5, downloaded.error));
+          if (!downloaded.value) return fail({ kind: "absent", message: `${remoteKey} is not in the GitHub Actions cache` });
+          return await use(dir.value);
         } finally {
           releaseTransferDir(dir.value);
         }
@@ -88840,25 +88836,18 @@ var init_github_store = __esm({
         }
         return pending;
       }
-      async fetchBlobOnce(digest, size) {
-        if (this.unavailable !== void 0) return fail({ kind: "absent", message: this.unavailable });
-        const remoteKey = remoteBlobKey(digest);
-        const dir = this.claimTransferDir(remoteKey);
-        if (!dir.ok) return fail({ kind: "io", message: dir.error.message });
-        try {
-          const downloaded = await this.download(remoteKey);
-          if (!downloaded.ok) return fail(this.serviceFailed(`download blob ${digest}`, downloaded.error));
-          if (!downloaded.value) return fail({ kind: "absent", message: `blob ${digest} is no longer in the GitHub Actions cache` });
-          const path12 = join15(dir.value, digest);
+      fetchBlobOnce(digest, size) {
+        return this.downloaded(remoteBlobKey(digest), `download blob ${digest}`, async (dir) => {
+          const path12 = join15(dir, digest);
           const verified = await verifyBlob(path12, digest, size);
           if (!verified.ok) return verified;
-          this.moveIntoStore(path12, digest);
-          return ok2(void 0);
-        } catch (e) {
-          return fail({ kind: "io", path: this.local.blobPath(digest), message: `cannot store blob ${digest}: ${errorMessage(e)}` });
-        } finally {
-          releaseTransferDir(dir.value);
-        }
+          try {
+            this.moveIntoStore(path12, digest);
+            return ok2(void 0);
+          } catch (e) {
+            return fail({ kind: "io", path: this.local.blobPath(digest), message: `cannot store blob ${digest}: ${errorMessage(e)}` });
+          }
+        });
       }
       /** Renames a verified blob into `blobs/` (same file system: the transfer folder is in the cache folder). */
       moveIntoStore(path12, digest) {
@@ -95961,12 +95950,10 @@ async function planMatrix(args, io) {
     return { code: "DAG090", message: `--matrix must be a whole number from 1 to ${MAX_SHARDS} (GitHub's limit on the jobs of a matrix), not \`${String(args.values.matrix)}\`` };
   }
   if (args.values.explain !== void 0 || args.values.format !== void 0) return { code: "DAG090", message: "--matrix prints JSON for strategy.matrix: it takes no --explain or --format" };
-  const loaded = await load(args, io);
-  if (!loaded.ok) return loaded.error;
-  if (report(loaded.value, { ...io, stdout: io.stderr })) return EXIT.invalid;
-  const graph = onePipeline(loaded.value.graphs, args.values.pipeline);
-  if (!graph.ok) return graph.error;
-  const split = await splitFromCache(graph.value, max, args, io, (message) => void io.stderr.write(`warning: ${message}
+  const one = await loadPipeline(args, io, void 0, { ...io, stdout: io.stderr });
+  if (!one.ok) return one.error;
+  const { graph } = one.value;
+  const split = await splitFromCache(graph, max, args, io, (message) => void io.stderr.write(`warning: ${message}
 `));
   if (!split.ok) return split.error;
   io.stdout.write(`${JSON.stringify(shardMatrix(split.value))}
@@ -96020,6 +96007,13 @@ function report(loaded, io) {
   if (io.env.GITHUB_ACTIONS === "true") io.stdout.write(`${diagnostics.map(formatAnnotation).join("\n")}
 `);
   return hasErrors(diagnostics);
+}
+async function loadPipeline(args, io, params, reportIo = io) {
+  const loaded = await load(args, io, params);
+  if (!loaded.ok) return loaded;
+  if (report(loaded.value, reportIo)) return fail(EXIT.invalid);
+  const graph = onePipeline(loaded.value.graphs, args.values.pipeline);
+  return graph.ok ? ok2({ loaded: loaded.value, graph: graph.value }) : graph;
 }
 function onePipeline(graphs2, name) {
   const names = graphs2.map((g) => g.pipeline).join(", ");
@@ -98045,22 +98039,20 @@ var runCommand = {
     const resumed = resumeFrom(args.values.resume, root);
     if (!resumed.ok) return resumed.error;
     const previous = resumed.value;
-    const loaded = await load(
+    const one = await loadPipeline(
       { paths: previous ? [join23(root, previous.file)] : args.paths, values: { ...args.values, date: args.values.date ?? previous?.date } },
       io,
       previous?.params
     );
-    if (!loaded.ok) return loaded.error;
-    if (report(loaded.value, io)) return EXIT.invalid;
-    const graph = onePipeline(loaded.value.graphs, args.values.pipeline);
-    if (!graph.ok) return graph.error;
+    if (!one.ok) return one.error;
+    const { graph } = one.value;
     const warnings = new Warnings();
-    const selected = await selection(graph.value, args, io, warnings.warn);
+    const selected = await selection(graph, args, io, warnings.warn);
     if (!selected.ok) return selected.error;
-    const opened = await openCache(graph.value, args, io, warnings.warn);
+    const opened = await openCache(graph, args, io, warnings.warn);
     if (!opened.ok) return opened.error;
     if (args.values["dry-run"] === true) {
-      const plan2 = planGraph(graph.value, await opened.value.cache.predictAll());
+      const plan2 = planGraph(graph, await opened.value.cache.predictAll());
       const shown = selected.value === void 0 ? plan2 : { ...plan2, tasks: plan2.tasks.filter((t) => selected.value?.has(t.id)) };
       warnings.attach((message) => io.stderr.write(`warning: ${message}
 `));
@@ -98068,11 +98060,11 @@ var runCommand = {
 `);
       return EXIT.ok;
     }
-    const outcome = await runGraph(graph.value, {
+    const outcome = await runGraph(graph, {
       cache: opened.value,
       warnings,
       io,
-      root: graph.value.root,
+      root: graph.root,
       concurrency: concurrency.value,
       keepGoing: args.values["keep-going"] === true,
       selected: selected.value,
@@ -98388,12 +98380,10 @@ var backfillCommand = {
     if (typeof from !== "string" || typeof to !== "string") return { code: "DAG090", message: "backfill needs --from D and --to D (days or ISO timestamps)" };
     const concurrency = positiveInteger(args.values.concurrency, cpus3().length, "concurrency");
     if (!concurrency.ok) return concurrency.error;
-    const loaded = await load(args, io);
-    if (!loaded.ok) return loaded.error;
-    if (report(loaded.value, io)) return EXIT.invalid;
-    const graph = onePipeline(loaded.value.graphs, args.values.pipeline);
-    if (!graph.ok) return graph.error;
-    const schedule = pipelineSchedule(loaded.value, graph.value, io.cwd);
+    const one = await loadPipeline(args, io);
+    if (!one.ok) return one.error;
+    const { loaded, graph } = one.value;
+    const schedule = pipelineSchedule(loaded, graph, io.cwd);
     const dates = datesBetween(schedule, from, to);
     if (!dates.ok) return { code: "DAG093", message: `backfill: ${dates.error}` };
     const maxActiveRuns = positiveInteger(args.values["max-active-runs"], schedule.maxActiveRuns ?? 1, "max-active-runs");
@@ -98401,22 +98391,22 @@ var backfillCommand = {
     const labels = dateLabels(dates.value);
     if (args.values["dry-run"] === true) {
       io.stdout.write(`${labels.map((l) => `${l}
-`).join("")}dry run: ${labels.length} logical date${labels.length === 1 ? "" : "s"} of ${graph.value.pipeline}, nothing was run
+`).join("")}dry run: ${labels.length} logical date${labels.length === 1 ? "" : "s"} of ${graph.pipeline}, nothing was run
 `);
       return EXIT.ok;
     }
-    const checked = await openCache(graph.value, args, io, () => void 0);
+    const checked = await openCache(graph, args, io, () => void 0);
     if (!checked.ok) return checked.error;
     const results = await backfill({
       args,
-      pipeline: graph.value.pipeline,
+      pipeline: graph.pipeline,
       dates: dates.value,
       maxActiveRuns: maxActiveRuns.value,
       concurrency: concurrency.value,
       keepGoing: args.values["keep-going"] === true,
-      stateDir: scheduleStateDir(graph.value.root)
+      stateDir: scheduleStateDir(graph.root)
     }, io);
-    io.stdout.write(formatBackfillSummary(graph.value.pipeline, results, colorsFor(io.stdout, io.env)));
+    io.stdout.write(formatBackfillSummary(graph.pipeline, results, colorsFor(io.stdout, io.env)));
     return backfillExitCode(results);
   }
 };
@@ -98554,18 +98544,16 @@ var historyCommand = {
     const last = positiveInteger(args.values.last, DEFAULT_LAST, "last");
     if (!last.ok) return last.error;
     const { task, paths } = taskAndPaths(args.paths, io.cwd);
-    const loaded = await load({ ...args, paths }, io);
-    if (!loaded.ok) return loaded.error;
-    if (report(loaded.value, io)) return EXIT.invalid;
-    const graph = onePipeline(loaded.value.graphs, args.values.pipeline);
-    if (!graph.ok) return graph.error;
-    const history = readHistory(historyDir(graph.value.root), graph.value.pipeline);
+    const one = await loadPipeline({ ...args, paths }, io);
+    if (!one.ok) return one.error;
+    const { graph } = one.value;
+    const history = readHistory(historyDir(graph.root), graph.pipeline);
     if (!history.ok) return { code: "DAG090", message: history.error };
-    const tasks = inGraphOrder(taskHistories(history.value), graph.value).filter((t) => task === void 0 || t.id === task || t.name === task);
-    if (task !== void 0 && tasks.length === 0 && !graph.value.tasks.some((t) => t.id === task || t.name === task)) {
-      return { code: "DAG090", message: `no task \`${task}\` in ${graph.value.pipeline} or its history (a matrix instance is named like \`train[model=a]\`)` };
+    const tasks = inGraphOrder(taskHistories(history.value), graph).filter((t) => task === void 0 || t.id === task || t.name === task);
+    if (task !== void 0 && tasks.length === 0 && !graph.tasks.some((t) => t.id === task || t.name === task)) {
+      return { code: "DAG090", message: `no task \`${task}\` in ${graph.pipeline} or its history (a matrix instance is named like \`train[model=a]\`)` };
     }
-    io.stdout.write(format2.value === "json" ? formatHistoryJson(graph.value.pipeline, tasks, last.value) : formatHistoryText(graph.value.pipeline, tasks, last.value, colorsFor(io.stdout, io.env)));
+    io.stdout.write(format2.value === "json" ? formatHistoryJson(graph.pipeline, tasks, last.value) : formatHistoryText(graph.pipeline, tasks, last.value, colorsFor(io.stdout, io.env)));
     return EXIT.ok;
   }
 };
