@@ -1,7 +1,7 @@
 // Bundles the GitHub Action into dist/ (committed: a JavaScript action runs from its repository as it is, with
 // no install step). `node scripts/bundle.mjs --check` fails when dist/ differs from what the sources give.
 import { build } from 'esbuild';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -41,7 +41,8 @@ const common = {
 };
 
 await build({ ...common, entryPoints: { index: 'src/action/index.ts' }, outExtension: { '.js': '.mjs' }, plugins: [oneLuxon] });
-await build({ ...common, entryPoints: { launcher: 'src/run/launcher.ts' } });
+// The task launcher is a Perl script (src/run/launcher.pl), read from next to the bundle.
+copyFileSync(join(root, 'src/run/launcher.pl'), join(outdir, 'launcher.pl'));
 
 if (check) {
   const stale = readdirSync(outdir).filter((name) => {

@@ -25,25 +25,26 @@
  * /bin/true: 1.1 ms at 46 MB RSS, 2.6 ms at 101 MB, 4.0 ms at 152 MB, 9.1 ms at 253 MB (held in Buffers). Callers
  * that start many tasks should not keep large data (task output above all) in memory.
  *
- * Launchers. Hence tasks are spawned by launchers (launcher.ts): small Node processes (process.execPath, node:
- * builtins only, ~45 MB RSS) that take spawn requests on a pipe and report each task's pid and exit. A spawn,
- * synchronous until the child has exec'd, then blocks a launcher instead of dagline's main thread (70–130 MB:
- * ~2.5 ms a spawn), and costs what it costs in a small process (~0.7–1 ms here). Up to two: with one, a task that
- * ends while it is inside another task's spawn is only noticed after it. Launchers made bench/run 6–14% faster on
- * a quiet machine (15–21% when other work competes for the cores). Everything else stays here: timeouts, signals
+ * Launchers. Hence tasks are spawned by launchers (launcher.pl): small Perl processes (~5 MB, perl-base modules
+ * only) that take spawn requests on a pipe and report each task's pid and exit. A spawn, synchronous until the
+ * child has exec'd, then blocks a launcher instead of dagline's main thread, and costs about what it costs xargs.
+ * Perl rather than Node: a Node launcher (~45 MB) paid ~0.7 ms a fork, and bench/run stayed at 2.4–2.8× xargs
+ * with it; the Perl one took it to ~2.3× (docs/design.md, "Launchers"). Up to two: with one, a task that ends
+ * while it is inside another task's spawn is only noticed after it. Everything else stays here: timeouts, signals
  * to the task's process group (the pid is reported), the orphan kill, following the log; TaskRun is the same
- * whoever spawned. A launcher starts with the first task and takes ~40 ms to be ready: tasks are spawned here
+ * whoever spawned. A launcher starts with the first task and takes a few ms to be ready: tasks are spawned here
  * meanwhile, nothing waits for it. It ends when its stdin ends: after a second without tasks, or when this
- * process exits or is killed (SIGKILL included); an idle one never keeps this process alive. When one cannot be
- * started or dies, every later task is spawned here; a task it had not reported started is started here, a task
- * it was running (now nobody's child) is ended like a timed-out one and reported with a spawnError.
- * `DAGLINE_LAUNCHER=off` in dagline's own environment spawns every task here (docs/design.md).
+ * process exits or is killed (SIGKILL included); an idle one never keeps this process alive. When there is no
+ * perl, or a launcher cannot be started or dies, every later task is spawned here; a task it had not reported
+ * started is started here, a task it was running (now nobody's child) is ended like a timed-out one and
+ * reported with a spawnError. `DAGLINE_LAUNCHER=off` in dagline's own environment spawns every task here.
  *
- * Output. A task's stdout and stderr are one file descriptor on its log file: nothing of it passes through
- * dagline, the two streams keep the order they were written in, and a task that prints a lot costs dagline
- * nothing. The terminal gets it by reading the log file (LogFollower): every 100 ms while the task runs, and what
- * is left once it has ended. Pipes per task, as before, cost ~10% of bench/run (two pipes, stream objects and
- * frames per task) and reordered stdout against stderr.
+ * Output. Nothing a task prints passes through dagline. Spawned here, its stdout and stderr are one file
+ * descriptor on its log file; through a launcher, one pipe that the launcher appends to the log file, which it
+ * creates at the first byte (creating a file was the dearest part of starting a silent task: a task that prints
+ * nothing has no log file then). Either way the two streams keep their order. The terminal gets the output by
+ * reading the log file (LogFollower): every 100 ms while the task runs, and what is left once it has ended.
+ * Pipes to this process, as before, cost ~10% of bench/run and reordered stdout against stderr.
  *
  * Every task is the leader of its own process group (`detached: true`), so the whole tree can be signalled:
  * on timeout or cancellation SIGTERM to the group, then SIGKILL after `killGraceMs`; after a normal exit SIGKILL
@@ -55,9 +56,9 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, constants as osConstants } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
@@ -129,13 +130,9 @@ export function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
     });
 
   if (spec.signal?.aborted) return notStarted({ cancelled: true });
-  const cwdProblem = checkCwd(spec.cwd);
-  if (cwdProblem !== undefined) return notStarted({ spawnError: cwdProblem });
   return new Promise<ProcessOutcome>((resolvePromise) => {
     const task = new TaskRun(spec, started, resolvePromise);
-    const launcher = readyLauncher();
-    if (launcher === undefined) startDirectly(task);
-    else launcher.start(task);
+    if (readyLauncher()?.start(task) !== true) startDirectly(task);
   });
 }
 
@@ -152,6 +149,7 @@ class TaskRun {
   private reason: 'timeout' | 'cancel' | 'lost' | null = null;
   private exitCode: number | null = null;
   private exitSignal: NodeJS.Signals | null = null;
+  private logSize: number | undefined;
   private exited = false;
   private killed = false; // the grace period is over and the group got SIGKILL
   private settled = false;
@@ -173,11 +171,11 @@ class TaskRun {
     }
   }
 
-  /** It runs, as the leader of process group `pid`. */
-  spawned(pid: number): void {
+  /** It runs, as the leader of process group `pid`; its log file held `logOffset` bytes before it started. */
+  spawned(pid: number, logOffset: number): void {
     if (this.settled) return;
     this.pid = pid;
-    this.follower?.follow();
+    this.follower?.follow(logOffset);
     // Timed out or cancelled before it was known to run (the launcher had not answered yet).
     if (this.reason !== null) signalGroup(pid, this.killed ? 'SIGKILL' : 'SIGTERM');
   }
@@ -187,9 +185,11 @@ class TaskRun {
     this.settle({ spawnError });
   }
 
-  exit(code: number | null, signal: NodeJS.Signals | null): void {
+  /** `logSize`: the size of its log file after the exit, when whoever started it knows (spares a stat here). */
+  exit(code: number | null, signal: NodeJS.Signals | null, logSize?: number): void {
     if (this.exited || this.settled) return;
     this.exited = true;
+    this.logSize = logSize;
     this.exitCode = code;
     this.exitSignal = signal;
     clearTimeout(this.timeoutTimer);
@@ -264,7 +264,7 @@ class TaskRun {
     clearTimeout(this.pollTimer);
     clearTimeout(this.lostTimer);
     this.spec.signal?.removeEventListener('abort', this.onAbort);
-    this.follower?.finish();
+    this.follower?.finish(this.logSize);
     this.onSettled();
     const lost = this.reason === 'lost' ? { spawnError: `lost track of ${this.spec.file} (pid ${this.pid}): the process launcher died, so the task was ended` } : {};
     this.resolvePromise({
@@ -284,37 +284,44 @@ class TaskRun {
  * its size at the start is read. A multi-byte character split between two reads is held until it is whole.
  */
 class LogFollower {
-  private offset: number;
+  /** Undefined until the task runs. */
+  private offset: number | undefined;
   private fd: number | undefined;
-  private timer: NodeJS.Timeout | undefined;
   private broken = false;
   private readonly decoder = new StringDecoder('utf8');
 
   constructor(
     private readonly path: string,
     private readonly onOutput: (text: string) => void,
-  ) {
-    this.offset = fileSize(path);
+  ) {}
+
+  /** The task runs, and its log held `offset` bytes before: read what it writes every FOLLOW_MS. */
+  follow(offset: number): void {
+    this.offset = offset;
+    following.add(this);
+    followTicker ??= setInterval(() => {
+      for (const follower of following) follower.read();
+    }, FOLLOW_MS).unref();
   }
 
-  /** The task runs: read what it wrote every FOLLOW_MS. */
-  follow(): void {
-    this.timer ??= setInterval(() => this.read(), FOLLOW_MS);
-  }
-
-  /** The task has ended: the rest, then no more. */
-  finish(): void {
-    clearInterval(this.timer);
-    // Most tasks print nothing: one stat instead of opening the file.
-    if (this.fd !== undefined || fileSize(this.path) > this.offset) this.read();
+  /** The task has ended (its log now `size` bytes long, when known): the rest, then no more. */
+  finish(size: number | undefined): void {
+    following.delete(this);
+    if (following.size === 0) {
+      clearInterval(followTicker);
+      followTicker = undefined;
+    }
+    if (this.offset === undefined) return; // never ran
+    // Most tasks print nothing: no need to open the file.
+    if (this.fd !== undefined || (size ?? fileSize(this.path)) > this.offset) this.read();
     const rest = this.decoder.end();
     if (rest !== '') this.onOutput(rest);
     if (this.fd !== undefined) closeQuietly(this.fd);
     this.fd = undefined;
   }
 
-  private read(): void {
-    if (this.broken) return;
+  read(): void {
+    if (this.broken || this.offset === undefined) return;
     try {
       this.fd ??= openSync(this.path, 'r');
       for (let n = readSync(this.fd, FOLLOW_BUFFER, 0, FOLLOW_BUFFER.length, this.offset); n > 0; n = readSync(this.fd, FOLLOW_BUFFER, 0, FOLLOW_BUFFER.length, this.offset)) {
@@ -323,12 +330,15 @@ class LogFollower {
         if (text !== '') this.onOutput(text);
       }
     } catch (error) {
-      // Not there yet (it is created by the spawn), or unreadable: the terminal misses it, the log keeps it.
+      // Not there yet (a launcher creates it at the first byte), or unreadable: the terminal misses it, the log keeps it.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.broken = true;
     }
   }
 }
 
+/** The followers of running tasks: one timer reads them all. */
+const following = new Set<LogFollower>();
+let followTicker: NodeJS.Timeout | undefined;
 const FOLLOW_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 function fileSize(path: string): number {
@@ -343,9 +353,13 @@ function fileSize(path: string): number {
 function startDirectly(task: TaskRun): void {
   const { spec } = task;
   task.onSettled = () => {};
+  const cwdProblem = checkCwd(spec.cwd);
+  if (cwdProblem !== undefined) return task.failed(cwdProblem);
   let fd: number;
+  let logOffset: number;
   try {
     fd = openLog(spec.logFile);
+    logOffset = fstatSync(fd).size;
   } catch (error) {
     return task.failed(`cannot open log file ${spec.logFile}: ${errorMessage(error)}`);
   }
@@ -364,21 +378,26 @@ function startDirectly(task: TaskRun): void {
     return;
   }
   child.on('error', () => {}); // after a successful spawn only child.kill() can fail, and we never call it
-  task.spawned(child.pid);
+  task.spawned(child.pid, logOffset);
   child.once('exit', (code, signal) => task.exit(code, signal));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Launchers (launcher.ts): small helper processes that spawn tasks on this process's behalf.
+// Launchers (launcher.pl): small helper processes that spawn tasks on this process's behalf.
 
-/** Frame kinds of the launcher's replies; the same table as in launcher.ts. */
+/** Frame kinds of the launcher's replies; the same table as in launcher.pl. */
 const FRAME = { ready: 0, pid: 1, error: 2, exit: 3 } as const;
-/** Built: build/run/launcher.js next to this file. Under the tests (src/run/process.ts): launcher.ts, run by Node's type stripping. */
-const LAUNCHER_FILE = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './launcher.ts' : './launcher.js', import.meta.url));
+/** Next to this file: src/run, build/run (npm run build copies it) or dist (the bundle). */
+const LAUNCHER_FILE = fileURLToPath(new URL('./launcher.pl', import.meta.url));
+/**
+ * Perl reads these at start-up: a user's PERL5OPT (-d, -M…) or PERL5LIB must not change the launcher. The
+ * tasks still get them: the launcher's environment is only the base that requests change (see launcher.pl).
+ */
+const PERL_VARIABLES = ['PERL5OPT', 'PERL5LIB', 'PERLLIB', 'PERL5DB', 'PERL_UNICODE'];
 /**
  * At most this many launchers. With one, a task that ends while the launcher is inside another task's spawn
- * (a fork: about a millisecond) is only noticed after it; a second one took bench/run from 2.74× to 2.52× xargs
- * on 2 cores, a third added nothing. Each costs ~45 MB of RSS, most of it Node's code, shared between them.
+ * (until the exec) is only noticed after it; a second one took bench/run from 2.71× to 2.46× xargs on 2 cores,
+ * a third added nothing (2.61×). Each holds ~5 MB.
  */
 const MAX_LAUNCHERS = Math.min(2, availableParallelism());
 const EMPTY = Buffer.alloc(0);
@@ -424,12 +443,12 @@ class Launcher {
 
   static start(): Launcher | undefined {
     let child: ChildProcess;
-    const env = { ...process.env };
-    delete env.NODE_OPTIONS; // none of this process's --require / --import
+    const env: Record<string, string | undefined> = { ...process.env, LC_ALL: 'C' }; // no locale warnings from perl
+    for (const name of PERL_VARIABLES) delete env[name];
     try {
       // Its own process group and session: a Ctrl-C to dagline's process group does not reach it (nor would
-      // it end it: only the end of its stdin does).
-      child = spawn(process.execPath, [launcherFile], { stdio: ['pipe', 'pipe', 'inherit'], env, detached: true });
+      // it end it: only the end of its stdin does). Without perl, 'error' (ENOENT) follows and tasks are spawned here.
+      child = spawn('perl', [launcherFile], { stdio: ['pipe', 'pipe', 'inherit'], env, detached: true });
     } catch {
       launcherFailed = true;
       return undefined;
@@ -453,26 +472,34 @@ class Launcher {
     return this.tasks.size;
   }
 
-  start(task: TaskRun): void {
-    const id = nextRequestId++;
+  /**
+   * Asks it to start the task; false when the request cannot be put into words (a NUL byte in an argument or
+   * a variable): spawned here, the task then fails with Node's own error.
+   */
+  start(task: TaskRun): boolean {
+    const { spec } = task;
+    const id = nextRequestId;
+    const request = this.request(id, spec);
+    if (request === undefined) return false;
+    nextRequestId++;
+    this.env = spec.env;
     if (this.tasks.size === 0) this.busy();
     this.tasks.set(id, task);
     task.onSettled = () => {
       this.tasks.delete(id);
       if (this.tasks.size === 0 && !this.gone) this.idle();
     };
-    const { spec } = task;
-    const request = { id, file: spec.file, args: spec.args, cwd: spec.cwd, ...this.envChange(spec.env), log: spec.logFile };
-    this.input.write(`${JSON.stringify(request)}\n`);
+    this.input.write(request);
+    return true;
   }
 
-  private envChange(env: Record<string, string>): { set: Record<string, string>; unset: string[] } {
-    const set = Object.create(null) as Record<string, string>; // a variable may be called `__proto__`
-    const unset: string[] = [];
-    for (const [name, value] of Object.entries(env)) if (this.env[name] !== value) set[name] = value;
-    for (const name of Object.keys(this.env)) if (!Object.hasOwn(env, name)) unset.push(name);
-    this.env = env;
-    return { set, unset };
+  /** The fields of launcher.pl's protocol, NUL-terminated; undefined when one holds a NUL. */
+  private request(id: number, spec: ProcessSpec): string | undefined {
+    const set: string[] = [];
+    for (const [name, value] of Object.entries(spec.env)) if (this.env[name] !== value) set.push(name, value);
+    const unset = Object.keys(this.env).filter((name) => !Object.hasOwn(spec.env, name));
+    const fields = [String(id), spec.file, spec.cwd, spec.logFile, String(spec.args.length), ...spec.args, String(set.length / 2), ...set, String(unset.length), ...unset];
+    return fields.some((field) => field.includes('\0')) ? undefined : `${fields.join('\0')}\0`;
   }
 
   /** Ends it once nothing is in flight (it exits at the end of its stdin). */
@@ -524,20 +551,20 @@ class Launcher {
     const task = this.tasks.get(id);
     if (task === undefined) return; // settled already (timed out before it was known to run)
     switch (kind) {
-      case FRAME.pid:
-        return task.spawned(Number(payload.toString('latin1')));
+      case FRAME.pid: {
+        const [pid, logOffset] = payload.toString('latin1').split(' ');
+        return task.spawned(Number(pid), Number(logOffset));
+      }
       case FRAME.error: {
-        const error = JSON.parse(payload.toString()) as { stage: 'log' | 'spawn'; code?: string; message: string };
+        const [stage, code, message = ''] = payload.toString().split('\0');
         const { spec } = task;
-        return task.failed(
-          error.stage === 'log'
-            ? `cannot open log file ${spec.logFile}: ${error.message}`
-            : describeSpawnError(spec, Object.assign(new Error(error.message), { code: error.code })),
-        );
+        if (stage === 'cwd') return task.failed(describeCwdError(spec.cwd, code, message));
+        if (stage === 'log') return task.failed(`cannot open log file ${spec.logFile}: ${message}`);
+        return task.failed(describeSpawnError(spec, Object.assign(new Error(message), { code })));
       }
       case FRAME.exit: {
-        const { code, signal } = JSON.parse(payload.toString()) as { code: number | null; signal: NodeJS.Signals | null };
-        return task.exit(code, signal);
+        const [code = '-', signal = '-', logSize] = payload.toString('latin1').split(' ');
+        return task.exit(code === '-' ? null : Number(code), signal === '-' ? null : signalName(Number(signal)), Number(logSize));
       }
     }
   }
@@ -598,12 +625,25 @@ function openLog(path: string): number {
 function checkCwd(cwd: string): string | undefined {
   try {
     const stat = statSync(cwd, { throwIfNoEntry: false });
-    if (stat === undefined) return `working directory does not exist: ${cwd}`;
-    if (!stat.isDirectory()) return `working directory is not a directory: ${cwd}`;
+    if (stat === undefined) return describeCwdError(cwd, 'ENOENT');
+    if (!stat.isDirectory()) return describeCwdError(cwd, 'ENOTDIR');
   } catch (error) {
-    return `working directory is not accessible: ${cwd} (${errorMessage(error)})`;
+    return describeCwdError(cwd, (error as NodeJS.ErrnoException).code, errorMessage(error));
   }
   return undefined;
+}
+
+function describeCwdError(cwd: string, code: string | undefined, message = ''): string {
+  if (code === 'ENOENT') return `working directory does not exist: ${cwd}`;
+  if (code === 'ENOTDIR') return `working directory is not a directory: ${cwd}`;
+  return `working directory is not accessible: ${cwd} (${message})`;
+}
+
+const SIGNAL_NAMES = new Map(Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
+
+/** A signal's name from its number (as the launcher reports it). Node names no real-time signal: those read as SIGKILL. */
+function signalName(number: number): NodeJS.Signals {
+  return SIGNAL_NAMES.get(number) ?? 'SIGKILL';
 }
 
 function describeSpawnError(spec: ProcessSpec, error: unknown): string {

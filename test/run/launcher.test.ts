@@ -8,7 +8,7 @@ import { launcherTesting, runProcess } from '../../src/run/process.js';
 import type { ProcessSpec } from '../../src/run/process.js';
 import { processIsLive } from '../../src/run/process-tree.js';
 
-const LAUNCHER = fileURLToPath(new URL('../../src/run/launcher.ts', import.meta.url));
+const LAUNCHER = fileURLToPath(new URL('../../src/run/launcher.pl', import.meta.url));
 const BUILT_PROCESS = fileURLToPath(new URL('../../build/run/process.js', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'dagline-launcher-'));
 const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' };
@@ -64,15 +64,15 @@ async function numberIn(dir: string, name: string): Promise<number> {
   return value;
 }
 
-/** A stand-in for launcher.ts. */
+/** A stand-in for launcher.pl (Perl source). */
 function fakeLauncher(source: string): string {
-  const file = join(folder(), 'launcher.mjs');
+  const file = join(folder(), 'launcher.pl');
   writeFileSync(file, source);
   return file;
 }
 
 /** The launcher's "ready" frame: kind 0, id 0, no payload. */
-const READY = 'process.stdout.write(Buffer.alloc(9));';
+const READY = 'syswrite(STDOUT, "\\0" x 9);';
 
 describe('launcher', () => {
   it('starts the tasks: a task is its child', async () => {
@@ -94,7 +94,7 @@ describe('launcher', () => {
   });
 
   it('ends when its stdin closes, and not on SIGINT, SIGTERM or SIGHUP', async () => {
-    const child = spawn(process.execPath, [LAUNCHER], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn('perl', [LAUNCHER], { stdio: ['pipe', 'pipe', 'inherit'] });
     seen.push(child.pid as number);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     await new Promise((resolve) => child.stdout.once('data', resolve)); // ready
@@ -108,7 +108,7 @@ describe('launcher', () => {
   it('ends when the process that started it is killed with SIGKILL', async () => {
     const parent = spawn(
       process.execPath,
-      ['-e', `const c = require('node:child_process').spawn(process.execPath, [${JSON.stringify(LAUNCHER)}], { stdio: ['pipe', 'pipe', 'inherit'], detached: true }); c.stdout.once('data', () => console.log(c.pid)); setInterval(() => {}, 1000);`],
+      ['-e', `const c = require('node:child_process').spawn('perl', [${JSON.stringify(LAUNCHER)}], { stdio: ['pipe', 'pipe', 'inherit'], detached: true }); c.stdout.once('data', () => console.log(c.pid)); setInterval(() => {}, 1000);`],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString()))));
@@ -116,6 +116,19 @@ describe('launcher', () => {
     expect(processIsLive(pid)).toBe(true);
     parent.kill('SIGKILL');
     expect(await eventually(() => !processIsLive(pid))).toBe(true);
+  });
+
+  it('is not changed by the Perl variables of the environment it starts in', async () => {
+    process.env.PERL5OPT = '-MNo::Such::Module';
+    try {
+      expect(await launcherTesting.ready()).toBeDefined();
+      const dir = folder();
+      const outcome = await runProcess(spec(dir, 'echo $PPID > "$DIR/ppid"'));
+      expect(outcome.exitCode).toBe(0);
+      expect(launcherTesting.pids()).toContain(await numberIn(dir, 'ppid'));
+    } finally {
+      delete process.env.PERL5OPT;
+    }
   });
 
   it('ends after a second without tasks', async () => {
@@ -148,7 +161,7 @@ describe('launcher', () => {
 
 describe('when the launcher fails', () => {
   it('cannot be started: tasks are spawned here', async () => {
-    launcherTesting.reset(fakeLauncher('process.exit(3);'));
+    launcherTesting.reset(fakeLauncher('exit 3;'));
     expect(await launcherTesting.ready()).toBeUndefined();
     expect(launcherTesting.failed()).toBe(true);
     const texts: string[] = [];
@@ -159,7 +172,7 @@ describe('when the launcher fails', () => {
 
   it('dies before it said a task runs: the task is started here', async () => {
     // Ready, then gone at the first request.
-    launcherTesting.reset(fakeLauncher(`${READY} process.stdin.once('data', () => process.exit(1));`));
+    launcherTesting.reset(fakeLauncher(`${READY} sysread(STDIN, my $request, 1); exit 1;`));
     expect(await launcherTesting.ready()).toBeDefined();
     const dir = folder();
     const texts: string[] = [];

@@ -92,7 +92,7 @@ const withGrandchild = (rest: string, sleeper = 'sleep 30'): string => `${sleepe
 
 /**
  * Every runProcess test runs twice: spawning from this process (as without a launcher, or after one failed), and
- * through a launcher (launcher.ts), which is what a run normally uses once its launcher is up.
+ * through a launcher (launcher.pl), which is what a run normally uses once its launcher is up.
  */
 describe.each(['direct', 'launcher'] as const)('%s spawn', (mode) => {
   beforeEach(async () => {
@@ -170,6 +170,16 @@ describe.each(['direct', 'launcher'] as const)('%s spawn', (mode) => {
         env: { ...ENV, FOO: 'bar baz' },
       });
       expect(log).toBe(`foo=bar baz\nuser=unset\n${realpathSync(cwd)}\n`);
+    });
+
+    it('gives the task that environment and nothing else, variable by variable', async () => {
+      const env = { ...ENV, SPACES: 'bar baz', LINES: 'one\ntwo', EMPTY: '', PERL5OPT: '-w' };
+      const { log } = await run('', { file: 'env', args: ['-0'], env });
+      const seenEnv = Object.fromEntries(log.split('\0').filter(Boolean).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+      expect(seenEnv).toEqual(env);
+      // The next task drops what this one had: a launcher sends only the changes.
+      const { log: next } = await run('', { file: 'env', args: ['-0'], env: ENV });
+      expect(next.split('\0').filter(Boolean).sort()).toEqual(Object.entries(ENV).map(([name, value]) => `${name}=${value}`).sort());
     });
   });
 
