@@ -96609,8 +96609,8 @@ import { setTimeout as sleep2 } from "node:timers/promises";
 
 // src/run/process.ts
 import { spawn as spawn2 } from "node:child_process";
-import { accessSync, closeSync as closeSync4, constants as constants4, existsSync as existsSync8, mkdirSync as mkdirSync8, openSync as openSync4, readSync as readSync2, statSync as statSync8 } from "node:fs";
-import { availableParallelism } from "node:os";
+import { accessSync, closeSync as closeSync4, constants as constants4, existsSync as existsSync8, fstatSync as fstatSync2, mkdirSync as mkdirSync8, openSync as openSync4, readSync as readSync2, statSync as statSync8 } from "node:fs";
+import { availableParallelism, constants as osConstants } from "node:os";
 import { delimiter as delimiter3, dirname as dirname15, isAbsolute as isAbsolute5, join as join20, resolve as resolve8 } from "node:path";
 import { performance as performance2 } from "node:perf_hooks";
 import { StringDecoder } from "node:string_decoder";
@@ -96690,13 +96690,9 @@ function runProcess(spec) {
     ...outcome
   });
   if (spec.signal?.aborted) return notStarted({ cancelled: true });
-  const cwdProblem = checkCwd(spec.cwd);
-  if (cwdProblem !== void 0) return notStarted({ spawnError: cwdProblem });
   return new Promise((resolvePromise) => {
     const task = new TaskRun(spec, started, resolvePromise);
-    const launcher = readyLauncher();
-    if (launcher === void 0) startDirectly(task);
-    else launcher.start(task);
+    if (readyLauncher()?.start(task) !== true) startDirectly(task);
   });
 }
 var TaskRun = class {
@@ -96722,6 +96718,7 @@ var TaskRun = class {
   reason = null;
   exitCode = null;
   exitSignal = null;
+  logSize;
   exited = false;
   killed = false;
   // the grace period is over and the group got SIGKILL
@@ -96731,20 +96728,22 @@ var TaskRun = class {
   pollTimer;
   lostTimer;
   onAbort = () => this.terminate("cancel");
-  /** It runs, as the leader of process group `pid`. */
-  spawned(pid) {
+  /** It runs, as the leader of process group `pid`; its log file held `logOffset` bytes before it started. */
+  spawned(pid, logOffset) {
     if (this.settled) return;
     this.pid = pid;
-    this.follower?.follow();
+    this.follower?.follow(logOffset);
     if (this.reason !== null) signalGroup(pid, this.killed ? "SIGKILL" : "SIGTERM");
   }
   /** It could not be started. */
   failed(spawnError) {
     this.settle({ spawnError });
   }
-  exit(code, signal) {
+  /** `logSize`: the size of its log file after the exit, when whoever started it knows (spares a stat here). */
+  exit(code, signal, logSize) {
     if (this.exited || this.settled) return;
     this.exited = true;
+    this.logSize = logSize;
     this.exitCode = code;
     this.exitSignal = signal;
     clearTimeout(this.timeoutTimer);
@@ -96813,7 +96812,7 @@ var TaskRun = class {
     clearTimeout(this.pollTimer);
     clearTimeout(this.lostTimer);
     this.spec.signal?.removeEventListener("abort", this.onAbort);
-    this.follower?.finish();
+    this.follower?.finish(this.logSize);
     this.onSettled();
     const lost = this.reason === "lost" ? { spawnError: `lost track of ${this.spec.file} (pid ${this.pid}): the process launcher died, so the task was ended` } : {};
     this.resolvePromise({
@@ -96831,30 +96830,38 @@ var LogFollower = class {
   constructor(path12, onOutput) {
     this.path = path12;
     this.onOutput = onOutput;
-    this.offset = fileSize(path12);
   }
   path;
   onOutput;
+  /** Undefined until the task runs. */
   offset;
   fd;
-  timer;
   broken = false;
   decoder = new StringDecoder("utf8");
-  /** The task runs: read what it wrote every FOLLOW_MS. */
-  follow() {
-    this.timer ??= setInterval(() => this.read(), FOLLOW_MS);
+  /** The task runs, and its log held `offset` bytes before: read what it writes every FOLLOW_MS. */
+  follow(offset) {
+    this.offset = offset;
+    following.add(this);
+    followTicker ??= setInterval(() => {
+      for (const follower of following) follower.read();
+    }, FOLLOW_MS).unref();
   }
-  /** The task has ended: the rest, then no more. */
-  finish() {
-    clearInterval(this.timer);
-    if (this.fd !== void 0 || fileSize(this.path) > this.offset) this.read();
+  /** The task has ended (its log now `size` bytes long, when known): the rest, then no more. */
+  finish(size) {
+    following.delete(this);
+    if (following.size === 0) {
+      clearInterval(followTicker);
+      followTicker = void 0;
+    }
+    if (this.offset === void 0) return;
+    if (this.fd !== void 0 || (size ?? fileSize(this.path)) > this.offset) this.read();
     const rest = this.decoder.end();
     if (rest !== "") this.onOutput(rest);
     if (this.fd !== void 0) closeQuietly2(this.fd);
     this.fd = void 0;
   }
   read() {
-    if (this.broken) return;
+    if (this.broken || this.offset === void 0) return;
     try {
       this.fd ??= openSync4(this.path, "r");
       for (let n = readSync2(this.fd, FOLLOW_BUFFER, 0, FOLLOW_BUFFER.length, this.offset); n > 0; n = readSync2(this.fd, FOLLOW_BUFFER, 0, FOLLOW_BUFFER.length, this.offset)) {
@@ -96867,6 +96874,8 @@ var LogFollower = class {
     }
   }
 };
+var following = /* @__PURE__ */ new Set();
+var followTicker;
 var FOLLOW_BUFFER = Buffer.allocUnsafe(64 * 1024);
 function fileSize(path12) {
   try {
@@ -96879,9 +96888,13 @@ function startDirectly(task) {
   const { spec } = task;
   task.onSettled = () => {
   };
+  const cwdProblem = checkCwd(spec.cwd);
+  if (cwdProblem !== void 0) return task.failed(cwdProblem);
   let fd;
+  let logOffset;
   try {
     fd = openLog(spec.logFile);
+    logOffset = fstatSync2(fd).size;
   } catch (error4) {
     return task.failed(`cannot open log file ${spec.logFile}: ${errorMessage2(error4)}`);
   }
@@ -96899,11 +96912,12 @@ function startDirectly(task) {
   }
   child3.on("error", () => {
   });
-  task.spawned(child3.pid);
+  task.spawned(child3.pid, logOffset);
   child3.once("exit", (code, signal) => task.exit(code, signal));
 }
 var FRAME = { ready: 0, pid: 1, error: 2, exit: 3 };
-var LAUNCHER_FILE = fileURLToPath2(new URL(import.meta.url.endsWith(".ts") ? "./launcher.ts" : "./launcher.js", import.meta.url));
+var LAUNCHER_FILE = fileURLToPath2(new URL("./launcher.pl", import.meta.url));
+var PERL_VARIABLES = ["PERL5OPT", "PERL5LIB", "PERLLIB", "PERL5DB", "PERL_UNICODE"];
 var MAX_LAUNCHERS = Math.min(2, availableParallelism());
 var EMPTY = Buffer.alloc(0);
 var launchers = [];
@@ -96939,10 +96953,10 @@ var Launcher = class _Launcher {
   gone = false;
   static start() {
     let child3;
-    const env = { ...process.env };
-    delete env.NODE_OPTIONS;
+    const env = { ...process.env, LC_ALL: "C" };
+    for (const name of PERL_VARIABLES) delete env[name];
     try {
-      child3 = spawn2(process.execPath, [launcherFile], { stdio: ["pipe", "pipe", "inherit"], env, detached: true });
+      child3 = spawn2("perl", [launcherFile], { stdio: ["pipe", "pipe", "inherit"], env, detached: true });
     } catch {
       launcherFailed = true;
       return void 0;
@@ -96964,26 +96978,33 @@ var Launcher = class _Launcher {
   get load() {
     return this.tasks.size;
   }
+  /**
+   * Asks it to start the task; false when the request cannot be put into words (a NUL byte in an argument or
+   * a variable): spawned here, the task then fails with Node's own error.
+   */
   start(task) {
-    const id = nextRequestId++;
+    const { spec } = task;
+    const id = nextRequestId;
+    const request2 = this.request(id, spec);
+    if (request2 === void 0) return false;
+    nextRequestId++;
+    this.env = spec.env;
     if (this.tasks.size === 0) this.busy();
     this.tasks.set(id, task);
     task.onSettled = () => {
       this.tasks.delete(id);
       if (this.tasks.size === 0 && !this.gone) this.idle();
     };
-    const { spec } = task;
-    const request2 = { id, file: spec.file, args: spec.args, cwd: spec.cwd, ...this.envChange(spec.env), log: spec.logFile };
-    this.input.write(`${JSON.stringify(request2)}
-`);
+    this.input.write(request2);
+    return true;
   }
-  envChange(env) {
-    const set = /* @__PURE__ */ Object.create(null);
-    const unset = [];
-    for (const [name, value] of Object.entries(env)) if (this.env[name] !== value) set[name] = value;
-    for (const name of Object.keys(this.env)) if (!Object.hasOwn(env, name)) unset.push(name);
-    this.env = env;
-    return { set, unset };
+  /** The fields of launcher.pl's protocol, NUL-terminated; undefined when one holds a NUL. */
+  request(id, spec) {
+    const set = [];
+    for (const [name, value] of Object.entries(spec.env)) if (this.env[name] !== value) set.push(name, value);
+    const unset = Object.keys(this.env).filter((name) => !Object.hasOwn(spec.env, name));
+    const fields = [String(id), spec.file, spec.cwd, spec.logFile, String(spec.args.length), ...spec.args, String(set.length / 2), ...set, String(unset.length), ...unset];
+    return fields.some((field) => field.includes("\0")) ? void 0 : `${fields.join("\0")}\0`;
   }
   /** Ends it once nothing is in flight (it exits at the end of its stdin). */
   close() {
@@ -97029,18 +97050,20 @@ var Launcher = class _Launcher {
     const task = this.tasks.get(id);
     if (task === void 0) return;
     switch (kind) {
-      case FRAME.pid:
-        return task.spawned(Number(payload.toString("latin1")));
+      case FRAME.pid: {
+        const [pid, logOffset] = payload.toString("latin1").split(" ");
+        return task.spawned(Number(pid), Number(logOffset));
+      }
       case FRAME.error: {
-        const error4 = JSON.parse(payload.toString());
+        const [stage, code, message = ""] = payload.toString().split("\0");
         const { spec } = task;
-        return task.failed(
-          error4.stage === "log" ? `cannot open log file ${spec.logFile}: ${error4.message}` : describeSpawnError(spec, Object.assign(new Error(error4.message), { code: error4.code }))
-        );
+        if (stage === "cwd") return task.failed(describeCwdError(spec.cwd, code, message));
+        if (stage === "log") return task.failed(`cannot open log file ${spec.logFile}: ${message}`);
+        return task.failed(describeSpawnError(spec, Object.assign(new Error(message), { code })));
       }
       case FRAME.exit: {
-        const { code, signal } = JSON.parse(payload.toString());
-        return task.exit(code, signal);
+        const [code = "-", signal = "-", logSize] = payload.toString("latin1").split(" ");
+        return task.exit(code === "-" ? null : Number(code), signal === "-" ? null : signalName(Number(signal)), Number(logSize));
       }
     }
   }
@@ -97070,12 +97093,21 @@ function openLog(path12) {
 function checkCwd(cwd) {
   try {
     const stat3 = statSync8(cwd, { throwIfNoEntry: false });
-    if (stat3 === void 0) return `working directory does not exist: ${cwd}`;
-    if (!stat3.isDirectory()) return `working directory is not a directory: ${cwd}`;
+    if (stat3 === void 0) return describeCwdError(cwd, "ENOENT");
+    if (!stat3.isDirectory()) return describeCwdError(cwd, "ENOTDIR");
   } catch (error4) {
-    return `working directory is not accessible: ${cwd} (${errorMessage2(error4)})`;
+    return describeCwdError(cwd, error4.code, errorMessage2(error4));
   }
   return void 0;
+}
+function describeCwdError(cwd, code, message = "") {
+  if (code === "ENOENT") return `working directory does not exist: ${cwd}`;
+  if (code === "ENOTDIR") return `working directory is not a directory: ${cwd}`;
+  return `working directory is not accessible: ${cwd} (${message})`;
+}
+var SIGNAL_NAMES = new Map(Object.entries(osConstants.signals).map(([name, number]) => [number, name]));
+function signalName(number) {
+  return SIGNAL_NAMES.get(number) ?? "SIGKILL";
 }
 function describeSpawnError(spec, error4) {
   const code = error4?.code;
