@@ -8,6 +8,8 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const check = process.argv.includes('--check');
 const outdir = check ? mkdtempSync(join(tmpdir(), 'dagline-dist-')) : join(root, 'dist');
+// dist/ holds the bundle and nothing else: what an earlier bundle had and this one has not goes.
+if (!check) rmSync(outdir, { recursive: true, force: true });
 
 /**
  * src/schedule/luxon.ts loads luxon with createRequire so that it shares cron-parser's CommonJS copy; a bundler
@@ -45,13 +47,15 @@ await build({ ...common, entryPoints: { index: 'src/action/index.ts' }, outExten
 copyFileSync(join(root, 'src/run/launcher.pl'), join(outdir, 'launcher.pl'));
 
 if (check) {
-  const stale = readdirSync(outdir).filter((name) => {
+  const made = readdirSync(outdir);
+  const stale = made.filter((name) => {
     try {
       return !readFileSync(join(outdir, name)).equals(readFileSync(join(root, 'dist', name)));
     } catch {
       return true;
     }
   });
+  stale.push(...readdirSync(join(root, 'dist')).filter((name) => !made.includes(name)));
   rmSync(outdir, { recursive: true, force: true });
   if (stale.length > 0) {
     console.error(`dist/ is stale (${stale.join(', ')}): run \`npm run bundle\` and commit dist/`);
