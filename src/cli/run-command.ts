@@ -176,6 +176,7 @@ export async function runGraph(graph: Graph, settings: RunSettings): Promise<Run
         concurrency: settings.concurrency,
         keepGoing: settings.keepGoing,
         finished,
+        resumed: previous !== undefined,
         ...(settings.selected ? { selected: settings.selected } : {}),
         signal: controller.signal,
         runTimeoutMs: settings.timeoutMs,

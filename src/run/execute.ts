@@ -27,6 +27,8 @@ export interface ExecuteOptions {
   keepGoing: boolean;
   /** Tasks that already finished (a resumed run): not run again; their outputs feed what needs them. */
   finished?: ReadonlyMap<string, Upstream>;
+  /** `runDir` is an earlier run's (`--resume`): what its attempts wrote may be there. */
+  resumed?: boolean;
   /** Only these tasks run; the others count as done and leave no outputs (`--only`, `--from`). */
   selected?: ReadonlySet<string>;
   signal?: AbortSignal;
@@ -261,7 +263,7 @@ class Execution {
     // The task creates this file when it first appends to it; most tasks never do. A resumed run has the same
     // folder: what the attempt of the same number appended last time is not this attempt's output.
     const outputFile = join(this.options.runDir, 'outputs', `${fileName(task.id)}.${attempt}.env`);
-    if (existsSync(outputFile)) rmSync(outputFile);
+    if (this.options.resumed === true) rmSync(outputFile, { force: true });
     this.reporter.onEvent({ type: 'task-start', id: task.id, attempt, command: [command.file, ...command.args].join(' '), logFile, at: Date.now() });
     const start = this.options.startProcess ?? runProcess;
     const outcome = await start({

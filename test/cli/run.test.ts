@@ -74,6 +74,23 @@ describe('dagline run', () => {
   }, 60_000);
 });
 
+describe('dagline run --resume: what the earlier attempts left', () => {
+  it('a resumed attempt does not inherit the outputs its earlier run wrote before failing', () => {
+    // The first run writes an output, then fails; resumed, the task succeeds and writes nothing.
+    const repo = repository({
+      'pipeline.yml': `version: 1
+tasks:
+  make:
+    run: 'if [ ! -e failed-once ]; then touch failed-once; echo "model=stale" >> "$DAGLINE_OUTPUT"; exit 1; fi'
+  use: { needs: [make], env: { MODEL: '\${{ needs.make.outputs.model }}' }, run: 'echo "model=$MODEL" > used' }
+`,
+    });
+    expect(dagline(['run', '--date', '2024-03-01'], { cwd: repo }).status).toBe(3);
+    expect(dagline(['run', '--resume', 'last'], { cwd: repo }).status).toBe(0);
+    expect(readFileSync(join(repo, 'used'), 'utf8')).toBe('model=\n');
+  });
+});
+
 describe('dagline run: interruptions and task errors', () => {
   it('on SIGINT (Ctrl-C) ends the running task and what it started, records the run as cancelled, exits 130', async () => {
     const repo = repository({ 'pipeline.yml': 'version: 1\ntasks:\n  slow: { run: "sleep 30 & echo $! > child.pid; wait" }\n  after: { needs: [slow], run: touch after }\n' });
