@@ -31,7 +31,10 @@ export function needsContext(task: Task, nameOf: (id: string) => string, finishe
   for (const id of task.needs) {
     const upstream = finished.get(id);
     const name = nameOf(id);
-    if (upstream) byName.set(name, [...(byName.get(name) ?? []), { id, upstream }]);
+    if (upstream === undefined) continue;
+    const instances = byName.get(name);
+    if (instances === undefined) byName.set(name, [{ id, upstream }]);
+    else instances.push({ id, upstream });
   }
   const context: Record<string, Value> = {};
   for (const [name, instances] of byName) {
