@@ -40,6 +40,7 @@ use constant { READY => 0, PID => 1, ERROR => 2, EXIT => 3 };
 # between the last reap and the select is only seen at the next wake-up: this bounds how late that can be.
 use constant REAP_EVERY_S => 0.02;
 use constant CHUNK => 65536;
+use constant DRAIN_READS => 16;
 use constant WNOHANG => 1;    # the same on Linux, macOS and the BSDs
 my @IGNORED = qw(INT TERM HUP QUIT);
 
@@ -89,10 +90,12 @@ sub prepare_log_folder {
   return 1;
 }
 
-# Appends what the pipe holds to the log, without blocking; at the end of the pipe, closes both.
+# Appends what the pipe holds to the log, without blocking; at the end of the pipe, closes both. A pipe holds
+# 64 KiB or so, so what an exited task wrote takes a read or two; the bound is for a process it left behind,
+# which may write for ever (the main loop reads on).
 sub drain {
   my ($task) = @_;
-  while (1) {
+  for (1 .. DRAIN_READS) {
     my $read = sysread($task->{out}, my $chunk, CHUNK);
     if (!defined $read) {
       next if $!{EINTR};

@@ -138,6 +138,16 @@ describe.each(['direct', 'launcher'] as const)('%s spawn', (mode) => {
       expect(readFileSync(join(dir, 'logs', 'task.log'), 'utf8')).toBe('out\nerr\nout2\nagain\n');
     });
 
+    it('keeps every byte of a task that prints megabytes, in the log and for onOutput', async () => {
+      const dir = folder();
+      let followed = 0;
+      const outcome = await runProcess(spec(dir, 'head -c 3000000 /dev/zero | tr "\\0" x; echo; echo end >&2', { onOutput: (text) => (followed += text.length) }));
+      expect(outcome.exitCode).toBe(0);
+      const log = readFileSync(join(dir, 'logs', 'task.log'), 'utf8');
+      expect(log).toBe(`${'x'.repeat(3_000_000)}\nend\n`);
+      expect(followed).toBe(log.length);
+    });
+
     it('follows the log for onOutput: output as it comes, stdout and stderr in the order written, earlier runs left out', async () => {
       const dir = folder();
       await runProcess(spec(dir, 'echo earlier'));
@@ -274,6 +284,15 @@ describe.each(['direct', 'launcher'] as const)('%s spawn', (mode) => {
         expect(readFileSync(join(dir, 'logs', 'task.log'), 'utf8')).toBe('hi\n');
         expect(await gone(pidIn(dir))).toBe(true);
       }
+    });
+
+    it('reports the exit of a task whose background process never stops writing, then ends that process', async () => {
+      const dir = folder();
+      const start = performance.now();
+      const outcome = await runProcess(spec(dir, withGrandchild('echo done', 'yes'), { env: { ...ENV, DIR: dir }, onOutput: () => {} }));
+      expect(performance.now() - start).toBeLessThan(2_000);
+      expect(outcome).toMatchObject({ exitCode: 0, signal: null, timedOut: false });
+      expect(await gone(pidIn(dir))).toBe(true);
     });
 
     it('does not wait for a process that left the group (setsid) and holds the log open', async () => {
