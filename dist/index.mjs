@@ -97359,7 +97359,10 @@ function needsContext(task, nameOf, finished) {
   for (const id of task.needs) {
     const upstream = finished.get(id);
     const name = nameOf(id);
-    if (upstream) byName.set(name, [...byName.get(name) ?? [], { id, upstream }]);
+    if (upstream === void 0) continue;
+    const instances = byName.get(name);
+    if (instances === void 0) byName.set(name, [{ id, upstream }]);
+    else instances.push({ id, upstream });
   }
   const context5 = {};
   for (const [name, instances] of byName) {
@@ -97603,7 +97606,7 @@ var Execution = class {
       return { status: "failed", exitCode: null, retryable: false, outputs: {}, reason: typeof command === "string" ? command : env };
     }
     const outputFile = join21(this.options.runDir, "outputs", `${fileName(task.id)}.${attempt}.env`);
-    if (existsSync9(outputFile)) rmSync2(outputFile);
+    if (this.options.resumed === true) rmSync2(outputFile, { force: true });
     this.reporter.onEvent({ type: "task-start", id: task.id, attempt, command: [command.file, ...command.args].join(" "), logFile, at: Date.now() });
     const start = this.options.startProcess ?? runProcess;
     const outcome = await start({
@@ -98163,6 +98166,7 @@ async function runGraph(graph, settings) {
         concurrency: settings.concurrency,
         keepGoing: settings.keepGoing,
         finished,
+        resumed: previous !== void 0,
         ...settings.selected ? { selected: settings.selected } : {},
         signal: controller.signal,
         runTimeoutMs: settings.timeoutMs,

@@ -4,7 +4,8 @@
 # faults). Dagline (70-130 MB) pays ~2.5 ms a spawn on its own thread, a Node helper (~45 MB) ~0.7 ms; this
 # process holds ~5 MB and pays about what xargs pays (docs/design.md, "Launchers", has the figures). perl-base
 # is part of every Debian and Ubuntu system and of macOS; where there is no perl, dagline spawns its tasks
-# itself. Core modules of perl-base only.
+# itself. Core modules of perl-base only, and few: every page this process holds is copied into the page
+# tables of every fork (POSIX alone would quadruple them).
 #
 # Protocol. Requests on stdin, one after another, each a list of NUL-terminated fields:
 #   id, file, cwd, log, N, N args, M, M x (name, value), K, K names
@@ -13,7 +14,7 @@
 #   that what every task shares crosses the pipe once.
 # Replies on stdout, as frames: kind (1 byte), id (uint32 BE), payload length (uint32 BE), payload:
 #   ready  id 0, no payload: ready for requests.
-#   pid    "<pid> <log size before it started>": it runs, as the leader of its own session and process group.
+#   pid    "<pid> <log size before it started>": it runs, as the leader of its own process group.
 #   error  "<stage>\0<errno name>\0<message>", stage cwd | log | spawn: not started; nothing more for this id.
 #   exit   "<exit code> <signal number> <log size>" (one of the first two is "-"): it has ended, and its log
 #          holds everything it wrote until then.
@@ -33,13 +34,14 @@ use strict;
 use warnings;
 use Errno ();
 use Fcntl ();
-use POSIX ();
 
 use constant { READY => 0, PID => 1, ERROR => 2, EXIT => 3 };
 # A child's exit is noticed by the select() below returning early (EINTR on SIGCHLD). A SIGCHLD that comes
 # between the last reap and the select is only seen at the next wake-up: this bounds how late that can be.
 use constant REAP_EVERY_S => 0.02;
 use constant CHUNK => 65536;
+use constant DRAIN_READS => 16;
+use constant WNOHANG => 1;    # the same on Linux, macOS and the BSDs
 my @IGNORED = qw(INT TERM HUP QUIT);
 
 $SIG{$_} = 'IGNORE' for @IGNORED;
@@ -77,8 +79,7 @@ sub failure { my ($stage, $errno) = @_; local $! = $errno; return join("\0", $st
 # be written is a start failure, not something found out at the first byte.
 sub prepare_log_folder {
   my ($path) = @_;
-  require File::Basename;
-  my $folder = File::Basename::dirname($path);
+  (my $folder = $path) =~ s{/[^/]*\z}{};
   if (!-e $folder) {
     require File::Path;
     eval { File::Path::make_path($folder) };
@@ -89,10 +90,12 @@ sub prepare_log_folder {
   return 1;
 }
 
-# Appends what the pipe holds to the log, without blocking; at the end of the pipe, closes both.
+# Appends what the pipe holds to the log, without blocking; at the end of the pipe, closes both. A pipe holds
+# 64 KiB or so, so what an exited task wrote takes a read or two; the bound is for a process it left behind,
+# which may write for ever (the main loop reads on).
 sub drain {
   my ($task) = @_;
-  while (1) {
+  for (1 .. DRAIN_READS) {
     my $read = sysread($task->{out}, my $chunk, CHUNK);
     if (!defined $read) {
       next if $!{EINTR};
@@ -123,10 +126,12 @@ sub become_task {
   my ($report, $out, $cwd, $file, $args) = @_;
   my $fail = sub {
     syswrite($report, failure($_[0], $! + 0));
-    POSIX::_exit(127);
+    CORE::exit(127);
   };
   $SIG{$_} = 'DEFAULT' for @IGNORED, 'PIPE';
-  POSIX::setsid();
+  # Its own process group, in this process's session: a session of its own (dagline starts this process with
+  # setsid), which has no terminal, so neither has the task (a prompt on /dev/tty fails at once).
+  setpgrp(0, 0);
   chdir($cwd) or $fail->('cwd');
   open(STDIN, '<', '/dev/null') or $fail->('spawn');
   open(STDOUT, '>&', $out) or $fail->('spawn');
@@ -169,7 +174,7 @@ sub start {
 }
 
 sub reap {
-  while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+  while ((my $pid = waitpid(-1, WNOHANG)) > 0) {
     my $task = delete $running{$pid} or next;
     drain($task) if defined fileno $task->{out};
     my ($code, $signal) = ($? & 127) ? ('-', $? & 127) : ($? >> 8, '-');
