@@ -63,7 +63,7 @@ export async function run() {
     for (let r = 0; r < RUNS; r++) {
       samples.xargs.push(timeShell('xargs -P2 -n1 bash -c < commands', work, 1));
       samples.dagline.push(measureNode(args, { cwd: work, runs: 1, env: { CI: 'true' } }));
-      // The same without launchers (src/run/launcher.ts): every task spawned from the dagline process itself.
+      // The same without launchers (src/run/launcher.pl): every task spawned from the dagline process itself.
       samples.direct.push(measureNode(args, { cwd: work, runs: 1, env: { CI: 'true', DAGLINE_LAUNCHER: 'off' } }));
     }
     const xargs = median(samples.xargs);

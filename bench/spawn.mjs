@@ -6,7 +6,7 @@
 // Rows: xargs; bare child_process.spawn (stdio ignored); spawn with a per-task log fd (open 'a', close after
 // exit) and a process group; execa with lean options (same fds, detached, buffer off, cleanup off, …); execa
 // with default options; and runProcess itself (build/run/process.js: `npm run build` first), through its
-// launchers (src/run/launcher.ts) and with DAGLINE_LAUNCHER=off (spawned from this process).
+// launchers (src/run/launcher.pl) and with DAGLINE_LAUNCHER=off (spawned from this process).
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

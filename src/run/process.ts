@@ -3,7 +3,8 @@
  *
  * Backend: node:child_process, not execa (a listed dependency), because execa misses the speed target.
  * bench/spawn.mjs, 1,000 × `bash -c true` at concurrency 2, median of 5 per row, three runs on a quiet 2-core
- * x86_64 machine, Node 24.21, 2026-11-24 (the launcher rows: three later runs, same machine and day):
+ * x86_64 machine, Node 24.21, 2026-11-24 (the launcher rows: later runs, same machine and day; the Perl one
+ * 964 ms, 1.39×, in a run where xargs took 693 ms):
  *
  *   variant                                          ms          vs xargs
  *   xargs -P2 -n1 bash -c true                       714–723     1.00×
@@ -12,7 +13,8 @@
  *   execa, lean options (log fd + process group)    1813–1831    2.53–2.56×
  *   execa, default options                          2356–2466    3.28–3.44×
  *   runProcess, spawning in this process            1652–1674    2.24–2.31×
- *   runProcess, through launchers (the default)     1072–1143    1.48–1.57×
+ *   runProcess, through Node launchers (before)     1072–1143    1.48–1.57×
+ *   runProcess, through Perl launchers (the default)  964        1.39×
  *
  * The target is 2.5× xargs for the whole executor. execa with buffer, cleanup, stripFinalNewline and
  * forceKillAfterDelay off, stdio handed over as fds and extendEnv off still costs ~0.17 ms more per task than
