@@ -109,14 +109,15 @@ function relPath(base: string, abs: string): string {
  */
 export function resolvesInside(root: string, path: string): boolean {
   let realRoot: string;
+  // The native realpath: one call into libc, where Node's own walks the path in JavaScript (a stat per part).
   try {
-    realRoot = realpathSync(root);
+    realRoot = realpathSync.native(root);
   } catch {
     return false;
   }
   for (let current = join(root, path); ; current = dirname(current)) {
     try {
-      const inside = relative(realRoot, realpathSync(current));
+      const inside = relative(realRoot, realpathSync.native(current));
       return inside === '' || staysInside(inside);
     } catch (e) {
       if (dirname(current) === current || (errorCode(e) !== 'ENOENT' && errorCode(e) !== 'ENOTDIR')) return false;
