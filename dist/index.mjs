@@ -21304,13 +21304,13 @@ function relPath(base, abs) {
 function resolvesInside(root, path12) {
   let realRoot;
   try {
-    realRoot = realpathSync(root);
+    realRoot = realpathSync.native(root);
   } catch {
     return false;
   }
   for (let current = join4(root, path12); ; current = dirname4(current)) {
     try {
-      const inside = relative2(realRoot, realpathSync(current));
+      const inside = relative2(realRoot, realpathSync.native(current));
       return inside === "" || staysInside(inside);
     } catch (e) {
       if (dirname4(current) === current || errorCode(e) !== "ENOENT" && errorCode(e) !== "ENOTDIR") return false;
