@@ -233,6 +233,21 @@ tasks:
     expect(result.summary).not.toContain(secret);
   });
 
+  it('the bundled action starts its tasks through the Perl launcher shipped next to it (dist/launcher.pl)', async () => {
+    // The first task may start before the launcher is ready (dagline does not wait for it); the second cannot.
+    const pipeline = `version: 1
+name: launcher-e2e
+tasks:
+  first: { run: 'sleep 0.3', cache: false }
+  second: { needs: [first], run: 'cat /proc/$PPID/comm > parent', cache: false }
+`;
+    const { repo } = repository((r) => writeFileSync(join(r, 'launcher.yml'), pipeline));
+    const result = await runAction({ repo, event: 'push', payload: {}, inputs: { pipeline: 'launcher.yml', cache: 'local' }, entry: BUNDLED });
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    expect(readFileSync(join(repo, 'parent'), 'utf8')).toBe('perl\n');
+    expect(result.stderr).toBe('');
+  });
+
   it('a failing task fails the step and names the task in failed-tasks', async () => {
     const { repo } = repository((r) => writeFileSync(join(r, 'pipeline.yml'), readFileSync(join(r, 'pipeline.yml'), 'utf8').replace('touch CANARY_RAN', 'exit 4')));
     const result = await runAction({ repo, event: 'push', payload: {}, inputs: { pipeline: 'pipeline.yml', cache: 'local' } });
