@@ -186,17 +186,18 @@ function digestError(e: unknown, path: string): DigestError {
  * The sha256 (hex) of a file's content, streamed in large reads. With a stat cache, a file whose size, mtime,
  * ctime and inode are all unchanged is not read at all; a file read while it changed is not remembered.
  */
-export function digestFile(absPath: string, statCache?: StatCache): Promise<Result<FileDigest, DigestError>> {
-  if (statCache === undefined) return digestUncached(absPath, undefined, undefined);
+export function digestFile(absPath: string, statCache?: StatCache, stats?: BigIntStats): Promise<Result<FileDigest, DigestError>> {
+  if (statCache === undefined) return digestUncached(absPath, undefined, undefined, stats);
   const key = statCache.keyFor(absPath);
-  return statCache.shared(key, () => digestUncached(absPath, statCache, key));
+  return statCache.shared(key, () => digestUncached(absPath, statCache, key, stats));
 }
 
-async function digestUncached(absPath: string, statCache: StatCache | undefined, key: string | undefined): Promise<Result<FileDigest, DigestError>> {
+/** `known`: the file's stats, when the caller has just taken them (spares a stat). */
+async function digestUncached(absPath: string, statCache: StatCache | undefined, key: string | undefined, known: BigIntStats | undefined): Promise<Result<FileDigest, DigestError>> {
   const startedMs = Date.now();
   let stats: BigIntStats;
   try {
-    stats = statSync(absPath, { bigint: true });
+    stats = known ?? statSync(absPath, { bigint: true });
   } catch (e) {
     if (key !== undefined) statCache?.forget(key);
     return fail(digestError(e, absPath));

@@ -305,7 +305,7 @@ export class LocalStore implements CacheStore {
     }
     if (current?.isDirectory()) return fail({ kind: 'io', path: target, message: `cannot restore ${file.path}: a folder is in the way` });
     if (current?.isFile() && Number(current.size) === file.size) {
-      const onDisk = await digestFile(target, statCache);
+      const onDisk = await digestFile(target, statCache, current);
       if (onDisk.ok && onDisk.value.digest === file.digest) return ok({ file, target, temp: undefined, mode: onDisk.value.mode });
     }
     const blob = this.blobPath(file.digest);

@@ -108,22 +108,33 @@ function relPath(base: string, abs: string): string {
  * (restore) outside the repository.
  */
 export function resolvesInside(root: string, path: string): boolean {
-  let realRoot: string;
-  // The native realpath: one call into libc, where Node's own walks the path in JavaScript (a stat per part).
-  try {
-    realRoot = realpathSync.native(root);
-  } catch {
-    return false;
-  }
+  const realRoot = realRootOf(root);
+  if (realRoot === undefined) return false;
   for (let current = join(root, path); ; current = dirname(current)) {
     try {
-      const inside = relative(realRoot, realpathSync.native(current));
+      const inside = relative(realRoot, realpathNative(current));
       return inside === '' || staysInside(inside);
     } catch (e) {
       if (dirname(current) === current || (errorCode(e) !== 'ENOENT' && errorCode(e) !== 'ENOTDIR')) return false;
     }
   }
 }
+
+/** The repository's own path, with its links followed: the same for every output of a run, so looked up once. */
+let lastRoot: { root: string; real: string } | undefined;
+
+function realRootOf(root: string): string | undefined {
+  if (lastRoot?.root === root) return lastRoot.real;
+  try {
+    lastRoot = { root, real: realpathNative(root) };
+    return lastRoot.real;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The native realpath: one call into libc, where Node's own walks the path in JavaScript (a stat per part). */
+const realpathNative = (path: string): string => realpathSync.native(path);
 
 export function staysInside(path: string): boolean {
   if (path === '' || isAbsolute(path) || /^[A-Za-z]:[\\/]/.test(path) || path.includes('\0')) return false;

@@ -50,6 +50,8 @@ export function formatNumber(n: number): string {
   if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
   // -0 prints as 0: a sign on zero only ever surprises.
   if (n === 0) return '0';
+  // Integers below 10^15 have at most 15 digits: printed as they are (the common case: counts, ids, matrix values).
+  if (Number.isInteger(n) && Math.abs(n) < 1e15) return String(n);
   const [mantissa = '', exponentText = '0'] = n.toExponential(14).split('e');
   const exponent = Number(exponentText);
   if (exponent > -5 && exponent < 15) return String(Number(n.toExponential(14)));
