@@ -21302,19 +21302,24 @@ function relPath(base, abs) {
   return rel === "" ? "." : rel.split(sep2).join("/");
 }
 function resolvesInside(root, path12) {
-  let realRoot;
-  try {
-    realRoot = realpathSync.native(root);
-  } catch {
-    return false;
-  }
+  const realRoot = realRootOf(root);
+  if (realRoot === void 0) return false;
   for (let current = join4(root, path12); ; current = dirname4(current)) {
     try {
-      const inside = relative2(realRoot, realpathSync.native(current));
+      const inside = relative2(realRoot, realpathNative(current));
       return inside === "" || staysInside(inside);
     } catch (e) {
       if (dirname4(current) === current || errorCode(e) !== "ENOENT" && errorCode(e) !== "ENOTDIR") return false;
     }
+  }
+}
+function realRootOf(root) {
+  if (lastRoot?.root === root) return lastRoot.real;
+  try {
+    lastRoot = { root, real: realpathNative(root) };
+    return lastRoot.real;
+  } catch {
+    return void 0;
   }
 }
 function staysInside(path12) {
@@ -21322,7 +21327,7 @@ function staysInside(path12) {
   const normalized = normalizePath(path12);
   return normalized !== "." && normalized !== ".." && !normalized.startsWith("../") && !normalized.startsWith("/");
 }
-var GLOB_CHARS, SKIPPED_FOLDERS, isGlob, byCodeUnit;
+var GLOB_CHARS, SKIPPED_FOLDERS, isGlob, byCodeUnit, lastRoot, realpathNative;
 var init_paths = __esm({
   "src/cache/paths.ts"() {
     "use strict";
@@ -21332,6 +21337,7 @@ var init_paths = __esm({
     SKIPPED_FOLDERS = /* @__PURE__ */ new Set([".git", ".dagline"]);
     isGlob = (path12) => GLOB_CHARS.test(path12);
     byCodeUnit = (a, b) => a < b ? -1 : a > b ? 1 : 0;
+    realpathNative = (path12) => realpathSync.native(path12);
   }
 });
 
@@ -21359,24 +21365,24 @@ function digestError(e, path12) {
   if (code === "EISDIR") return { code: "not-a-file", path: path12, message: `${path12} is not a file` };
   return { code: "io", path: path12, message: errorMessage(e) };
 }
-function digestFile(absPath, statCache) {
-  if (statCache === void 0) return digestUncached(absPath, void 0, void 0);
+function digestFile(absPath, statCache, stats) {
+  if (statCache === void 0) return digestUncached(absPath, void 0, void 0, stats);
   const key = statCache.keyFor(absPath);
-  return statCache.shared(key, () => digestUncached(absPath, statCache, key));
+  return statCache.shared(key, () => digestUncached(absPath, statCache, key, stats));
 }
-async function digestUncached(absPath, statCache, key) {
+async function digestUncached(absPath, statCache, key, known) {
   const startedMs = Date.now();
   let stats;
   try {
-    stats = statSync2(absPath, { bigint: true });
+    stats = known ?? statSync2(absPath, { bigint: true });
   } catch (e) {
     if (key !== void 0) statCache?.forget(key);
     return fail(digestError(e, absPath));
   }
   if (!stats.isFile()) return fail({ code: "not-a-file", path: absPath, message: `${absPath} is not a file` });
   if (statCache !== void 0 && key !== void 0) {
-    const known = statCache.lookup(key, stats);
-    if (known !== void 0) return ok2({ digest: known, size: Number(stats.size), mode: Number(stats.mode) & 511, reused: true });
+    const known2 = statCache.lookup(key, stats);
+    if (known2 !== void 0) return ok2({ digest: known2, size: Number(stats.size), mode: Number(stats.mode) & 511, reused: true });
   }
   let fd;
   try {
@@ -91966,7 +91972,7 @@ var LocalStore = class {
     }
     if (current?.isDirectory()) return fail({ kind: "io", path: target, message: `cannot restore ${file.path}: a folder is in the way` });
     if (current?.isFile() && Number(current.size) === file.size) {
-      const onDisk = await digestFile(target, statCache);
+      const onDisk = await digestFile(target, statCache, current);
       if (onDisk.ok && onDisk.value.digest === file.digest) return ok2({ file, target, temp: void 0, mode: onDisk.value.mode });
     }
     const blob = this.blobPath(file.digest);
@@ -92670,6 +92676,7 @@ function formatNumber(n) {
   if (Number.isNaN(n)) return "NaN";
   if (!Number.isFinite(n)) return n > 0 ? "Infinity" : "-Infinity";
   if (n === 0) return "0";
+  if (Number.isInteger(n) && Math.abs(n) < 1e15) return String(n);
   const [mantissa = "", exponentText = "0"] = n.toExponential(14).split("e");
   const exponent = Number(exponentText);
   if (exponent > -5 && exponent < 15) return String(Number(n.toExponential(14)));
