@@ -121,7 +121,8 @@ sub open_log {
   return $log;
 }
 
-# In the child, between fork and exec: anything that fails is reported on $report and ends the child.
+# In the child, between fork and exec: anything that fails is reported on $report and ends the child (with
+# exit rather than POSIX::_exit: every handle here is written with syswrite, so nothing buffered is flushed twice).
 sub become_task {
   my ($report, $out, $cwd, $file, $args) = @_;
   my $fail = sub {
