@@ -5850,12 +5850,12 @@ Content-Type: ${value.type || "application/octet-stream"}\r
             if (mimeType !== null) {
               switch (mimeType.essence) {
                 case "multipart/form-data": {
-                  const parsed = multipartFormDataParser(value, mimeType);
-                  if (parsed === "failure") {
+                  const parsed2 = multipartFormDataParser(value, mimeType);
+                  if (parsed2 === "failure") {
                     throw new TypeError("Failed to parse body as FormData.");
                   }
                   const fd = new FormData2();
-                  fd[kState] = parsed;
+                  fd[kState] = parsed2;
                   return fd;
                 }
                 case "application/x-www-form-urlencoded": {
@@ -9235,10 +9235,10 @@ var require_env_http_proxy_agent = __commonJS({
           if (!entry) {
             continue;
           }
-          const parsed = entry.match(/^(.+):(\d+)$/);
+          const parsed2 = entry.match(/^(.+):(\d+)$/);
           noProxyEntries.push({
-            hostname: (parsed ? parsed[1] : entry).toLowerCase(),
-            port: parsed ? Number.parseInt(parsed[2], 10) : 0
+            hostname: (parsed2 ? parsed2[1] : entry).toLowerCase(),
+            port: parsed2 ? Number.parseInt(parsed2[2], 10) : 0
           });
         }
         this.#noProxyValue = noProxyValue;
@@ -15242,9 +15242,9 @@ var require_util4 = __commonJS({
       switch (type) {
         case "DataURL": {
           let dataURL = "data:";
-          const parsed = parseMIMEType(mimeType || "application/octet-stream");
-          if (parsed !== "failure") {
-            dataURL += serializeAMimeType(parsed);
+          const parsed2 = parseMIMEType(mimeType || "application/octet-stream");
+          if (parsed2 !== "failure") {
+            dataURL += serializeAMimeType(parsed2);
           }
           dataURL += ";base64,";
           const decoder = new StringDecoder2("latin1");
@@ -21534,8 +21534,8 @@ var init_file_digest = __esm({
       /** Reads the cache file; a missing or unreadable file gives an empty cache (it is only a cache). */
       static async load(file, root) {
         try {
-          const parsed = JSON.parse(await readFile(file, "utf8"));
-          if (isStatCacheFile(parsed)) return new _StatCache(root, file, parsed.files);
+          const parsed2 = JSON.parse(await readFile(file, "utf8"));
+          if (isStatCacheFile(parsed2)) return new _StatCache(root, file, parsed2.files);
         } catch {
         }
         return new _StatCache(root, file);
@@ -21959,7 +21959,7 @@ var require_luxon = __commonJS({
       second: 6
     };
     function hackyOffset(dtf, date) {
-      const formatted = dtf.format(date).replace(/\u200E/g, ""), parsed = /(\d+)\/(\d+)\/(\d+) (AD|BC),? (\d+):(\d+):(\d+)/.exec(formatted), [, fMonth, fDay, fYear, fadOrBc, fHour, fMinute, fSecond] = parsed;
+      const formatted = dtf.format(date).replace(/\u200E/g, ""), parsed2 = /(\d+)\/(\d+)\/(\d+) (AD|BC),? (\d+):(\d+):(\d+)/.exec(formatted), [, fMonth, fDay, fYear, fadOrBc, fHour, fMinute, fSecond] = parsed2;
       return [fYear, fMonth, fDay, fadOrBc, fHour, fMinute, fSecond];
     }
     function partsOffset(dtf, date) {
@@ -23385,8 +23385,8 @@ var require_luxon = __commonJS({
         timeZoneName: offsetFormat,
         ...intlOpts
       };
-      const parsed = new Intl.DateTimeFormat(locale, modified).formatToParts(date).find((m) => m.type.toLowerCase() === "timezonename");
-      return parsed ? parsed.value : null;
+      const parsed2 = new Intl.DateTimeFormat(locale, modified).formatToParts(date).find((m) => m.type.toLowerCase() === "timezonename");
+      return parsed2 ? parsed2.value : null;
     }
     function signedOffset(offHourStr, offMinuteStr) {
       let offHour = parseInt(offHourStr, 10);
@@ -24335,9 +24335,9 @@ var require_luxon = __commonJS({
        * @return {Duration}
        */
       static fromISO(text, opts) {
-        const [parsed] = parseISODuration(text);
-        if (parsed) {
-          return _Duration.fromObject(parsed, opts);
+        const [parsed2] = parseISODuration(text);
+        if (parsed2) {
+          return _Duration.fromObject(parsed2, opts);
         } else {
           return _Duration.invalid("unparsable", `the input "${text}" can't be parsed as ISO 8601`);
         }
@@ -24359,9 +24359,9 @@ var require_luxon = __commonJS({
        * @return {Duration}
        */
       static fromISOTime(text, opts) {
-        const [parsed] = parseISOTimeOnly(text);
-        if (parsed) {
-          return _Duration.fromObject(parsed, opts);
+        const [parsed2] = parseISOTimeOnly(text);
+        if (parsed2) {
+          return _Duration.fromObject(parsed2, opts);
         } else {
           return _Duration.invalid("unparsable", `the input "${text}" can't be parsed as ISO 8601`);
         }
@@ -26290,13 +26290,13 @@ var require_luxon = __commonJS({
         o
       };
     }
-    function parseDataToDateTime(parsed, parsedZone, opts, format2, text, specificOffset) {
+    function parseDataToDateTime(parsed2, parsedZone, opts, format2, text, specificOffset) {
       const {
         setZone,
         zone
       } = opts;
-      if (parsed && Object.keys(parsed).length !== 0 || parsedZone) {
-        const interpretationZone = parsedZone || zone, inst = DateTime2.fromObject(parsed, {
+      if (parsed2 && Object.keys(parsed2).length !== 0 || parsedZone) {
+        const interpretationZone = parsedZone || zone, inst = DateTime2.fromObject(parsed2, {
           ...opts,
           zone: interpretationZone,
           specificOffset
@@ -30484,11 +30484,11 @@ var require_CronExpressionParser = __commonJS({
        * @private
        */
       static #parseWildcard(value, constraints) {
-        const parsed = value.replace(/(^|,)[*?](?=\/|,|$)/g, (_, separator) => `${separator}${constraints.min}-${constraints.max}`);
-        if (/[*?]/.test(parsed)) {
+        const parsed2 = value.replace(/(^|,)[*?](?=\/|,|$)/g, (_, separator) => `${separator}${constraints.min}-${constraints.max}`);
+        if (/[*?]/.test(parsed2)) {
           throw new Error(`Invalid wildcard, got value: ${value}`);
         }
-        return parsed;
+        return parsed2;
       }
       /**
        * Parse a hashed value from a cron expression.
@@ -34333,8 +34333,8 @@ var require_prerelease = __commonJS({
     "use strict";
     var parse4 = require_parse2();
     var prerelease = (version4, options) => {
-      const parsed = parse4(version4, options);
-      return parsed && parsed.prerelease.length ? parsed.prerelease : null;
+      const parsed2 = parse4(version4, options);
+      return parsed2 && parsed2.prerelease.length ? parsed2.prerelease : null;
     };
     module.exports = prerelease;
   }
@@ -88689,13 +88689,13 @@ function blobSizes(manifest) {
   return new Map(manifest.files.map((f) => [f.digest, f.size]));
 }
 function readArchivedManifest(path12, key) {
-  let parsed;
+  let parsed2;
   try {
-    parsed = JSON.parse(readFileSync5(path12, "utf8"));
+    parsed2 = JSON.parse(readFileSync5(path12, "utf8"));
   } catch {
-    parsed = void 0;
+    parsed2 = void 0;
   }
-  if (isManifest(parsed) && parsed.key === key) return ok2(parsed);
+  if (isManifest(parsed2) && parsed2.key === key) return ok2(parsed2);
   return fail({ kind: "corrupt", path: path12, message: `cache entry ${key} from the GitHub Actions cache has no valid manifest` });
 }
 async function verifyBlob(path12, digest, size) {
@@ -90527,9 +90527,9 @@ var Parser = class {
   nested(token, parse4) {
     if (this.nesting >= MAX_DEPTH) return this.failAt(token, tooDeep());
     this.nesting++;
-    const parsed = parse4();
+    const parsed2 = parse4();
     this.nesting--;
-    return parsed;
+    return parsed2;
   }
   close(open2, close, opener) {
     const token = this.peek();
@@ -90854,8 +90854,8 @@ function slug(name) {
 }
 function readLastFingerprints(file) {
   try {
-    const parsed = JSON.parse(readFileSync(file, "utf8"));
-    if (parsed.format === 1 && typeof parsed.tasks === "object" && parsed.tasks !== null) return new Map(Object.entries(parsed.tasks));
+    const parsed2 = JSON.parse(readFileSync(file, "utf8"));
+    if (parsed2.format === 1 && typeof parsed2.tasks === "object" && parsed2.tasks !== null) return new Map(Object.entries(parsed2.tasks));
   } catch {
   }
   return /* @__PURE__ */ new Map();
@@ -90937,9 +90937,9 @@ var RUN_MACROS = /* @__PURE__ */ new Set([
 ]);
 var DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 function logicalDate(text, cron) {
-  const parsed = parseDateText(text, cron.timezone);
-  if (!parsed.ok || !parsed.value.day) return parsed.ok ? ok2(parsed.value.time) : parsed;
-  const day = parsed.value.time;
+  const parsed2 = parseDateText(text, cron.timezone);
+  if (!parsed2.ok || !parsed2.value.day) return parsed2.ok ? ok2(parsed2.value.time) : parsed2;
+  const day = parsed2.value.time;
   const firstTick = nextTick(cron, day.minus({ milliseconds: 1 }));
   return ok2(firstTick.hasSame(day, "day") ? firstTick : day);
 }
@@ -92018,14 +92018,14 @@ var LocalStore = class {
       if (errorCode(e) === "ENOENT") return fail({ kind: "absent", message: `no cache entry ${key}` });
       return fail({ kind: "io", path: path12, message: `cannot read cache entry ${key}: ${errorMessage(e)}` });
     }
-    let parsed;
+    let parsed2;
     try {
-      parsed = JSON.parse(text);
+      parsed2 = JSON.parse(text);
     } catch {
-      parsed = void 0;
+      parsed2 = void 0;
     }
-    if (!isManifest(parsed) || parsed.key !== key) return fail({ kind: "corrupt", path: path12, message: `cache entry ${path12} is damaged` });
-    return ok2(parsed);
+    if (!isManifest(parsed2) || parsed2.key !== key) return fail({ kind: "corrupt", path: path12, message: `cache entry ${path12} is damaged` });
+    return ok2(parsed2);
   }
   /** Every entry, oldest first. Damaged manifests are left out (prune removes them). */
   async ls() {
@@ -92138,8 +92138,8 @@ var LocalStore = class {
       if (mtimeMs === void 0) continue;
       let manifest;
       try {
-        const parsed = JSON.parse(readFileSync4(path12, "utf8"));
-        manifest = isManifest(parsed) && parsed.key === key ? parsed : void 0;
+        const parsed2 = JSON.parse(readFileSync4(path12, "utf8"));
+        manifest = isManifest(parsed2) && parsed2.key === key ? parsed2 : void 0;
       } catch {
         manifest = void 0;
       }
@@ -92875,7 +92875,18 @@ init_result();
 init_result();
 var OPEN2 = "${{";
 var CLOSE2 = "}}";
+var parsed = /* @__PURE__ */ new Map();
+var PARSED_KEPT = 1024;
 function parseTemplate(text) {
+  let template = parsed.get(text);
+  if (template === void 0) {
+    template = parseAnew(text);
+    if (parsed.size >= PARSED_KEPT) parsed.clear();
+    parsed.set(text, template);
+  }
+  return template;
+}
+function parseAnew(text) {
   const parts = [];
   let at = 0;
   for (let open2 = text.indexOf(OPEN2); open2 !== -1; open2 = text.indexOf(OPEN2, at)) {
@@ -92914,8 +92925,8 @@ function unclosed(text, open2) {
   const offset = open2 + OPEN2.length;
   const naiveClose = text.indexOf(CLOSE2, offset);
   if (naiveClose !== -1) {
-    const parsed = parseExpression(text.slice(offset, naiveClose), (at) => columnIn(text, offset + at));
-    if (!parsed.ok) return fail({ ...parsed.error, offset: offset + parsed.error.offset });
+    const parsed2 = parseExpression(text.slice(offset, naiveClose), (at) => columnIn(text, offset + at));
+    if (!parsed2.ok) return fail({ ...parsed2.error, offset: offset + parsed2.error.offset });
   }
   return fail({ message: "`${{` is never closed; expected `}}`", offset: open2, length: OPEN2.length });
 }
@@ -95654,9 +95665,9 @@ function checkValue(doc, path12, value, scope) {
 function checkCondition(doc, path12, text, scope) {
   if (text.includes("${{")) return checkTemplate(doc, path12, text, scope);
   const leading = text.length - text.trimStart().length;
-  const parsed = parseExpression(text.trim());
-  if (!parsed.ok) return [error3("DAG047", parsed.error.message, locateInString(doc, path12, leading + parsed.error.offset))];
-  return checkNames(parsed.value, scope).map((p) => error3(p.code, p.message, locateInString(doc, path12, leading + p.start), p.hint));
+  const parsed2 = parseExpression(text.trim());
+  if (!parsed2.ok) return [error3("DAG047", parsed2.error.message, locateInString(doc, path12, leading + parsed2.error.offset))];
+  return checkNames(parsed2.value, scope).map((p) => error3(p.code, p.message, locateInString(doc, path12, leading + p.start), p.hint));
 }
 function checkTemplate(doc, path12, text, scope) {
   if (!text.includes("${{")) return [];
@@ -96003,9 +96014,9 @@ async function loadAs(args, io, formats) {
   return loaded.ok ? ok2({ format: format2.value, loaded: loaded.value }) : loaded;
 }
 async function load(args, io, params) {
-  const parsed = params === void 0 ? parseParams(args.values.param) : ok2(params);
-  if (!parsed.ok) return parsed;
-  return loadGraphs({ paths: args.paths, date: args.values.date, params: parsed.value }, io);
+  const parsed2 = params === void 0 ? parseParams(args.values.param) : ok2(params);
+  if (!parsed2.ok) return parsed2;
+  return loadGraphs({ paths: args.paths, date: args.values.date, params: parsed2.value }, io);
 }
 function report(loaded, io) {
   const diagnostics = sortDiagnostics(loaded.diagnostics);
@@ -98350,9 +98361,9 @@ function pipelineSchedule(loaded, graph, cwd) {
 function clock(value, env) {
   const text = value ?? env.DAGLINE_NOW;
   if (text === void 0 || text === "") return ok2(DateTime.utc());
-  const parsed = parseDateText(text, "UTC");
+  const parsed2 = parseDateText(text, "UTC");
   const option = value === void 0 ? "DAGLINE_NOW" : "--now";
-  return parsed.ok ? ok2(parsed.value.time) : fail({ code: "DAG093", message: `${option}: ${parsed.error}` });
+  return parsed2.ok ? ok2(parsed2.value.time) : fail({ code: "DAG093", message: `${option}: ${parsed2.error}` });
 }
 function lastSuccessful(graph, schedule, since) {
   if (since !== void 0) {
@@ -100033,8 +100044,8 @@ var MAX_INT = Number.MAX_SAFE_INTEGER.toString();
 var MAX_DIGITS = MAX_INT.length;
 var stringsOrLargeNumbers = /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
 var noiseValueWithQuotes = /^"-?\d+n+"$/;
-var applyReviverIteratively = (parsed, userReviver) => {
-  const rootHolder = { "": parsed };
+var applyReviverIteratively = (parsed2, userReviver) => {
+  const rootHolder = { "": parsed2 };
   const stack = [{ parent: rootHolder, key: "", visited: false }];
   while (stack.length > 0) {
     const node = stack[stack.length - 1];
@@ -100102,8 +100113,8 @@ var JSONParse = (text, reviver) => {
   } catch (error4) {
     if (error4 instanceof RangeError) {
       const serializedData = serializeBigInts(text);
-      const parsed = originalParse(serializedData);
-      return applyReviverIteratively(parsed, reviver);
+      const parsed2 = originalParse(serializedData);
+      return applyReviverIteratively(parsed2, reviver);
     }
     throw error4;
   }
