@@ -112,7 +112,8 @@ export function resolvesInside(root: string, path: string): boolean {
   if (realRoot === undefined) return false;
   for (let current = join(root, path); ; current = dirname(current)) {
     try {
-      const inside = relative(realRoot, realpathNative(current));
+      // The native realpath: one call into libc, where Node's own walks the path in JavaScript (a stat per part).
+      const inside = relative(realRoot, realpathSync.native(current));
       return inside === '' || staysInside(inside);
     } catch (e) {
       if (dirname(current) === current || (errorCode(e) !== 'ENOENT' && errorCode(e) !== 'ENOTDIR')) return false;
@@ -126,15 +127,12 @@ let lastRoot: { root: string; real: string } | undefined;
 function realRootOf(root: string): string | undefined {
   if (lastRoot?.root === root) return lastRoot.real;
   try {
-    lastRoot = { root, real: realpathNative(root) };
+    lastRoot = { root, real: realpathSync.native(root) };
     return lastRoot.real;
   } catch {
     return undefined;
   }
 }
-
-/** The native realpath: one call into libc, where Node's own walks the path in JavaScript (a stat per part). */
-const realpathNative = (path: string): string => realpathSync.native(path);
 
 export function staysInside(path: string): boolean {
   if (path === '' || isAbsolute(path) || /^[A-Za-z]:[\\/]/.test(path) || path.includes('\0')) return false;

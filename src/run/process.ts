@@ -27,7 +27,7 @@
  * /bin/true: 1.1 ms at 46 MB RSS, 2.6 ms at 101 MB, 4.0 ms at 152 MB, 9.1 ms at 253 MB (held in Buffers). Callers
  * that start many tasks should not keep large data (task output above all) in memory.
  *
- * Launchers. Hence tasks are spawned by launchers (launcher.pl): small Perl processes (~5 MB, perl-base modules
+ * Launchers. Hence tasks are spawned by launchers (launcher.pl): small Perl processes (~6 MB, perl-base modules
  * only) that take spawn requests on a pipe and report each task's pid and exit. A spawn, synchronous until the
  * child has exec'd, then blocks a launcher instead of dagline's main thread, and costs about what it costs xargs.
  * Perl rather than Node: a Node launcher (~45 MB) paid ~0.7 ms a fork, and bench/run stayed at 2.4–2.8× xargs
@@ -399,7 +399,7 @@ const PERL_VARIABLES = ['PERL5OPT', 'PERL5LIB', 'PERLLIB', 'PERL5DB', 'PERL_UNIC
 /**
  * At most this many launchers. With one, a task that ends while the launcher is inside another task's spawn
  * (until the exec) is only noticed after it; a second one took bench/run from 2.71× to 2.46× xargs on 2 cores,
- * a third added nothing (2.61×). Each holds ~5 MB.
+ * a third added nothing (2.61×). Each holds ~6 MB.
  */
 const MAX_LAUNCHERS = Math.min(2, availableParallelism());
 const EMPTY = Buffer.alloc(0);

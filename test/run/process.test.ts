@@ -327,6 +327,13 @@ describe.each(['direct', 'launcher'] as const)('%s spawn', (mode) => {
       expect(outcome.spawnError).toBe(`working directory does not exist: ${cwd}`);
     });
 
+    it('a working directory that is a file is a spawnError', async () => {
+      const cwd = join(folder(), 'plain-file');
+      writeFileSync(cwd, '');
+      const { outcome } = await run('true', { cwd });
+      expect(outcome.spawnError).toBe(`working directory is not a directory: ${cwd}`);
+    });
+
     it('a file that is not executable is a spawnError', async () => {
       const script = join(mkdtempSync(join(root, 'noexec-')), 'script.sh');
       writeFileSync(script, '#!/bin/sh\necho hi\n');
