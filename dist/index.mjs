@@ -21306,7 +21306,7 @@ function resolvesInside(root, path12) {
   if (realRoot === void 0) return false;
   for (let current = join4(root, path12); ; current = dirname4(current)) {
     try {
-      const inside = relative2(realRoot, realpathNative(current));
+      const inside = relative2(realRoot, realpathSync.native(current));
       return inside === "" || staysInside(inside);
     } catch (e) {
       if (dirname4(current) === current || errorCode(e) !== "ENOENT" && errorCode(e) !== "ENOTDIR") return false;
@@ -21316,7 +21316,7 @@ function resolvesInside(root, path12) {
 function realRootOf(root) {
   if (lastRoot?.root === root) return lastRoot.real;
   try {
-    lastRoot = { root, real: realpathNative(root) };
+    lastRoot = { root, real: realpathSync.native(root) };
     return lastRoot.real;
   } catch {
     return void 0;
@@ -21327,7 +21327,7 @@ function staysInside(path12) {
   const normalized = normalizePath(path12);
   return normalized !== "." && normalized !== ".." && !normalized.startsWith("../") && !normalized.startsWith("/");
 }
-var GLOB_CHARS, SKIPPED_FOLDERS, isGlob, byCodeUnit, lastRoot, realpathNative;
+var GLOB_CHARS, SKIPPED_FOLDERS, isGlob, byCodeUnit, lastRoot;
 var init_paths = __esm({
   "src/cache/paths.ts"() {
     "use strict";
@@ -21337,7 +21337,6 @@ var init_paths = __esm({
     SKIPPED_FOLDERS = /* @__PURE__ */ new Set([".git", ".dagline"]);
     isGlob = (path12) => GLOB_CHARS.test(path12);
     byCodeUnit = (a, b) => a < b ? -1 : a > b ? 1 : 0;
-    realpathNative = (path12) => realpathSync.native(path12);
   }
 });
 
